@@ -1,0 +1,306 @@
+// The stack's shared ground: namespace, providers, the shared RDS instance, the files bucket and the
+// workload identity of the WordPress pods. Nothing here depends on the list of sites, so adding or
+// removing a site never touches it.
+import * as aws from "@pulumi/aws";
+import * as k8s from "@pulumi/kubernetes";
+import * as mysql from "@pulumi/mysql";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import type { DatabaseConfig, NetworkConfig } from "../src/config";
+import { PLATFORM_TYPE, SERVICE_ACCOUNT, secretName, siteRolePath } from "../src/naming";
+
+export interface PlatformArgs {
+    /** The stack name: in the names of cloud objects and in tags. */
+    readonly stack: string;
+    /** Kubernetes namespace of the platform. */
+    readonly namespace: string;
+    /** The cluster's network: its VPC, private subnets and node security group. */
+    readonly network: NetworkConfig;
+    /** Size and version of the shared MySQL instance. */
+    readonly database: DatabaseConfig;
+    /** RDS deletion protection, and Pulumi `protect` on the instance and the bucket. */
+    readonly deletionProtection: boolean;
+    /** ARN of the cluster's IAM OIDC provider, trusted by the workload role (IRSA). */
+    readonly oidcProviderArn: string;
+    /** kubeconfig context; the ambient one when absent. */
+    readonly kubeContext?: string;
+}
+
+export interface Providers {
+    readonly k8s: k8s.Provider;
+    readonly mysql: mysql.Provider;
+}
+
+export class Platform extends pulumi.ComponentResource {
+    readonly providers: Providers;
+    readonly namespace: pulumi.Output<string>;
+    /** Host name of the shared MySQL instance. */
+    readonly dbHost: pulumi.Output<string>;
+    readonly bucketName: pulumi.Output<string>;
+    readonly bucketArn: pulumi.Output<string>;
+    /** The IAM role of the WordPress pods and Jobs; site roles trust it. */
+    readonly workloadRoleArn: pulumi.Output<string>;
+    readonly serviceAccountName: pulumi.Output<string>;
+
+    constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
+        super(PLATFORM_TYPE, name, {}, opts);
+        const parent = this;
+        const tags = { "wp-platform:stack": args.stack };
+
+        const k8sProvider = new k8s.Provider(
+            `${name}-k8s`,
+            {
+                context: args.kubeContext,
+                // The site index changes with every site added or removed: update it in place rather
+                // than replace it, so no Deployment rolls.
+                enableConfigMapMutable: true,
+            },
+            { parent },
+        );
+        const namespace = new k8s.core.v1.Namespace(
+            `${name}-namespace`,
+            {
+                metadata: {
+                    name: args.namespace,
+                    labels: {
+                        "pod-security.kubernetes.io/enforce": "restricted",
+                        "pod-security.kubernetes.io/enforce-version": "latest",
+                    },
+                },
+            },
+            { parent, provider: k8sProvider },
+        );
+
+        const db = createDatabase(name, args, tags, parent);
+        const files = createBucket(name, args, tags, parent);
+        const identity = createWorkloadIdentity(name, args, namespace, tags, k8sProvider, parent);
+
+        const mysqlProvider = new mysql.Provider(
+            `${name}-mysql`,
+            {
+                endpoint: pulumi.interpolate`${db.instance.address}:${db.instance.port}`,
+                username: db.instance.username,
+                password: db.password.result,
+                tls: args.database.tls,
+            },
+            { parent },
+        );
+
+        this.providers = { k8s: k8sProvider, mysql: mysqlProvider };
+        this.namespace = namespace.metadata.name;
+        this.dbHost = db.instance.address;
+        this.bucketName = files.bucket.bucket;
+        this.bucketArn = files.bucket.arn;
+        this.workloadRoleArn = identity.role.arn;
+        this.serviceAccountName = identity.serviceAccount.metadata.name;
+        this.registerOutputs({
+            namespace: this.namespace,
+            dbHost: this.dbHost,
+            bucketName: this.bucketName,
+            workloadRoleArn: this.workloadRoleArn,
+        });
+    }
+}
+
+function createDatabase(name: string, args: PlatformArgs, tags: Record<string, string>, parent: pulumi.Resource) {
+    const cfg = args.database;
+    // RDS refuses "/", "@", '"' and spaces in a master password; letters and digits are plenty at 40.
+    const password = new random.RandomPassword(`${name}-db-master-password`, { length: 40, special: false }, { parent });
+    const subnets = new aws.rds.SubnetGroup(
+        `${name}-db-subnets`,
+        { subnetIds: args.network.subnetIds, description: `wp-platform ${args.stack}: private subnets of the shared MySQL`, tags },
+        { parent },
+    );
+    const securityGroup = new aws.ec2.SecurityGroup(
+        `${name}-db-sg`,
+        {
+            vpcId: args.network.vpcId,
+            description: `wp-platform ${args.stack}: MySQL from the cluster nodes only`,
+            ingress: [
+                {
+                    description: "MySQL from the cluster nodes",
+                    protocol: "tcp",
+                    fromPort: 3306,
+                    toPort: 3306,
+                    securityGroups: [args.network.nodeSecurityGroupId],
+                },
+            ],
+            tags,
+        },
+        { parent },
+    );
+    const family = `mysql${cfg.engineVersion.split(".").slice(0, 2).join(".")}`;
+    const parameters = new aws.rds.ParameterGroup(
+        `${name}-db-params`,
+        {
+            family,
+            description: `wp-platform ${args.stack}: TLS required`,
+            parameters: [{ name: "require_secure_transport", value: "1" }],
+            tags,
+        },
+        { parent },
+    );
+    const instance = new aws.rds.Instance(
+        `${name}-db`,
+        {
+            identifier: `wp-platform-${args.stack}`,
+            engine: "mysql",
+            engineVersion: cfg.engineVersion,
+            instanceClass: cfg.instanceClass,
+            allocatedStorage: cfg.allocatedStorage,
+            maxAllocatedStorage: cfg.maxAllocatedStorage,
+            storageType: "gp3",
+            storageEncrypted: true,
+            multiAz: cfg.multiAz,
+            dbSubnetGroupName: subnets.name,
+            vpcSecurityGroupIds: [securityGroup.id],
+            parameterGroupName: parameters.name,
+            publiclyAccessible: false,
+            username: "wpadmin",
+            password: password.result,
+            backupRetentionPeriod: cfg.backupRetentionDays,
+            copyTagsToSnapshot: true,
+            deleteAutomatedBackups: false,
+            skipFinalSnapshot: false,
+            finalSnapshotIdentifier: `wp-platform-${args.stack}-final`,
+            deletionProtection: args.deletionProtection,
+            autoMinorVersionUpgrade: true,
+            enabledCloudwatchLogsExports: ["error", "slowquery"],
+            tags,
+        },
+        // A replaced instance is an empty one: with protection on, Pulumi refuses any plan that would.
+        { parent, protect: args.deletionProtection },
+    );
+    return { instance, password };
+}
+
+function createBucket(name: string, args: PlatformArgs, tags: Record<string, string>, parent: pulumi.Resource) {
+    const bucket = new aws.s3.Bucket(`${name}-files`, { tags }, { parent, protect: args.deletionProtection });
+    const bucketOpts = { parent };
+    new aws.s3.BucketOwnershipControls(`${name}-files-ownership`, { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } }, bucketOpts);
+    new aws.s3.BucketPublicAccessBlock(
+        `${name}-files-public-access`,
+        { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
+        bucketOpts,
+    );
+    new aws.s3.BucketServerSideEncryptionConfiguration(
+        `${name}-files-encryption`,
+        { bucket: bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms" }, bucketKeyEnabled: true }] },
+        bucketOpts,
+    );
+    // Versioning is what makes a deleted or overwritten file recoverable (see README, Safety).
+    const versioning = new aws.s3.BucketVersioning(
+        `${name}-files-versioning`,
+        { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } },
+        bucketOpts,
+    );
+    new aws.s3.BucketLifecycleConfiguration(
+        `${name}-files-lifecycle`,
+        {
+            bucket: bucket.id,
+            rules: [
+                { id: "expire-old-versions", status: "Enabled", filter: {}, noncurrentVersionExpiration: { noncurrentDays: 90 } },
+                { id: "abort-incomplete-uploads", status: "Enabled", filter: {}, abortIncompleteMultipartUpload: { daysAfterInitiation: 7 } },
+            ],
+        },
+        { parent, dependsOn: [versioning] },
+    );
+    new aws.s3.BucketPolicy(
+        `${name}-files-policy`,
+        {
+            bucket: bucket.id,
+            policy: pulumi.jsonStringify({
+                Version: "2012-10-17",
+                Statement: [
+                    {
+                        Sid: "DenyWithoutTLS",
+                        Effect: "Deny",
+                        Principal: "*",
+                        Action: "s3:*",
+                        Resource: [bucket.arn, pulumi.interpolate`${bucket.arn}/*`],
+                        Condition: { Bool: { "aws:SecureTransport": "false" } },
+                    },
+                ],
+            }),
+        },
+        bucketOpts,
+    );
+    return { bucket };
+}
+
+function createWorkloadIdentity(
+    name: string,
+    args: PlatformArgs,
+    namespace: k8s.core.v1.Namespace,
+    tags: Record<string, string>,
+    provider: k8s.Provider,
+    parent: pulumi.Resource,
+) {
+    const issuer = args.oidcProviderArn.replace(/^.*:oidc-provider\//, "");
+    const account = aws.getCallerIdentityOutput({}, { parent });
+    const partition = aws.getPartitionOutput({}, { parent });
+    const region = aws.getRegionOutput({}, { parent });
+
+    const role = new aws.iam.Role(
+        `${name}-workload-role`,
+        {
+            description: `wp-platform ${args.stack}: WordPress pods and Jobs (IRSA)`,
+            assumeRolePolicy: JSON.stringify({
+                Version: "2012-10-17",
+                Statement: [
+                    {
+                        Effect: "Allow",
+                        Principal: { Federated: args.oidcProviderArn },
+                        Action: "sts:AssumeRoleWithWebIdentity",
+                        Condition: {
+                            StringEquals: {
+                                [`${issuer}:sub`]: `system:serviceaccount:${args.namespace}:${SERVICE_ACCOUNT}`,
+                                [`${issuer}:aud`]: "sts.amazonaws.com",
+                            },
+                        },
+                    },
+                ],
+            }),
+            tags,
+        },
+        { parent },
+    );
+    // Patterns by name, not a list of sites: a new site needs no change here.
+    new aws.iam.RolePolicy(
+        `${name}-workload-policy`,
+        {
+            role: role.name,
+            policy: pulumi.jsonStringify({
+                Version: "2012-10-17",
+                Statement: [
+                    {
+                        Sid: "ReadSiteSecrets",
+                        Effect: "Allow",
+                        Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+                        Resource: pulumi.interpolate`arn:${partition.partition}:secretsmanager:${region.region}:${account.accountId}:secret:${secretName(args.stack, "")}*`,
+                    },
+                    {
+                        Sid: "AssumeSiteRoles",
+                        Effect: "Allow",
+                        Action: "sts:AssumeRole",
+                        Resource: pulumi.interpolate`arn:${partition.partition}:iam::${account.accountId}:role${siteRolePath(args.stack)}*`,
+                    },
+                ],
+            }),
+        },
+        { parent },
+    );
+    const serviceAccount = new k8s.core.v1.ServiceAccount(
+        `${name}-service-account`,
+        {
+            metadata: {
+                name: SERVICE_ACCOUNT,
+                namespace: namespace.metadata.name,
+                annotations: { "eks.amazonaws.com/role-arn": role.arn },
+            },
+            automountServiceAccountToken: false,
+        },
+        { parent, provider },
+    );
+    return { role, serviceAccount };
+}

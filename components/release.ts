@@ -1,0 +1,198 @@
+// The two colors of the one WordPress image: a Deployment, Service, PodDisruptionBudget and
+// HorizontalPodAutoscaler each, and the `canary-env` ConfigMap that records the active color.
+// The pod template depends only on the color's image and the stack settings, never on the sites,
+// so adding or removing a site never restarts the fleet.
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { COLORS, type Color, type ReleaseConfig, type WordpressConfig } from "../src/config";
+import {
+    CANARY_CONFIGMAP,
+    RELEASE_TYPE,
+    SERVICE_PORT,
+    SITE_INDEX_CONFIGMAP,
+    SITE_INDEX_FILE,
+    SITE_INDEX_MOUNT,
+    deploymentName,
+    serviceName,
+} from "../src/naming";
+import { WORDPRESS_POD_LABELS, containerSecurityContext, podSecurityContext } from "../src/pods";
+import { colorImage } from "../src/release";
+
+export interface ReleaseArgs {
+    /** The stack name, given to the pods as WP_PLATFORM_STACK. */
+    readonly stack: string;
+    /** Kubernetes namespace of the platform. */
+    readonly namespace: pulumi.Input<string>;
+    /** The WordPress image repository (no tag, no digest). */
+    readonly image: string;
+    /** Active color and the digest of each color. */
+    readonly release: ReleaseConfig;
+    /** Colors that serve at least one site; the others idle at `release.idleReplicas`. */
+    readonly colorsInUse: ReadonlySet<Color>;
+    /** Port, probes, resources and autoscaling of the WordPress pods. */
+    readonly wordpress: WordpressConfig;
+    /** Namespace of the ingress controller: the only one that may reach the pods. */
+    readonly ingressControllerNamespace: string;
+    /** The ServiceAccount of the pods (IRSA). */
+    readonly serviceAccountName: pulumi.Input<string>;
+    /** The Kubernetes provider of the stack. */
+    readonly provider: k8s.Provider;
+}
+
+export class Release extends pulumi.ComponentResource {
+    /** The Deployment of each color. */
+    readonly deployments: Record<Color, k8s.apps.v1.Deployment>;
+    /** The Service of each color: the Ingress backends. */
+    readonly services: Record<Color, k8s.core.v1.Service>;
+
+    constructor(name: string, args: ReleaseArgs, opts?: pulumi.ComponentResourceOptions) {
+        super(RELEASE_TYPE, name, {}, opts);
+        const deployments = {} as Record<Color, k8s.apps.v1.Deployment>;
+        const services = {} as Record<Color, k8s.core.v1.Service>;
+        for (const color of COLORS) {
+            deployments[color] = createDeployment(color, args, this);
+            services[color] = createService(color, args, this);
+            createScaling(color, args, this);
+        }
+        new k8s.core.v1.ConfigMap(
+            CANARY_CONFIGMAP,
+            {
+                metadata: { name: CANARY_CONFIGMAP, namespace: args.namespace },
+                data: { canaryEnv: canaryEnv(args) },
+            },
+            { parent: this, provider: args.provider },
+        );
+        createNetworkPolicy(args, this);
+        this.deployments = deployments;
+        this.services = services;
+        this.registerOutputs({});
+    }
+}
+
+/** The `canaryEnv` record the old manager kept: the active color and its image. */
+export function canaryEnv(args: Pick<ReleaseArgs, "image" | "release">): string {
+    const selector = args.release.active;
+    return JSON.stringify({ selector, image: colorImage(args.image, args.release, selector) });
+}
+
+function createDeployment(color: Color, args: ReleaseArgs, parent: pulumi.Resource): k8s.apps.v1.Deployment {
+    const wp = args.wordpress;
+    const labels = { app: color };
+    const probe = { httpGet: { path: wp.probePath, port: "http" }, periodSeconds: 10, timeoutSeconds: 5 };
+    return new k8s.apps.v1.Deployment(
+        deploymentName(color),
+        {
+            metadata: { name: deploymentName(color), namespace: args.namespace, labels: { ...labels, ...WORDPRESS_POD_LABELS } },
+            spec: {
+                // No `replicas`: the HorizontalPodAutoscaler owns the count.
+                selector: { matchLabels: labels },
+                strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: "25%", maxSurge: "25%" } },
+                template: {
+                    metadata: { labels: { ...labels, ...WORDPRESS_POD_LABELS } },
+                    spec: {
+                        serviceAccountName: args.serviceAccountName,
+                        securityContext: podSecurityContext(wp.runAsUser),
+                        topologySpreadConstraints: [
+                            {
+                                maxSkew: 1,
+                                topologyKey: "topology.kubernetes.io/zone",
+                                whenUnsatisfiable: "ScheduleAnyway",
+                                labelSelector: { matchLabels: labels },
+                            },
+                        ],
+                        containers: [
+                            {
+                                name: "wordpress",
+                                image: colorImage(args.image, args.release, color),
+                                ports: [{ name: "http", containerPort: wp.port, protocol: "TCP" }],
+                                env: [
+                                    { name: "WP_PLATFORM_STACK", value: args.stack },
+                                    { name: "WP_PLATFORM_COLOR", value: color },
+                                    { name: "WP_PLATFORM_SITE_INDEX", value: `${SITE_INDEX_MOUNT}/${SITE_INDEX_FILE}` },
+                                ],
+                                resources: { requests: wp.requests, limits: wp.limits },
+                                readinessProbe: { ...probe, failureThreshold: 3 },
+                                livenessProbe: { ...probe, initialDelaySeconds: 30, failureThreshold: 6 },
+                                securityContext: containerSecurityContext,
+                                volumeMounts: [{ name: "site-index", mountPath: SITE_INDEX_MOUNT, readOnly: true }],
+                            },
+                        ],
+                        // Mounted as a volume (not env or subPath) so the kubelet refreshes the file in place
+                        // when a site is added: the pods keep running.
+                        volumes: [{ name: "site-index", configMap: { name: SITE_INDEX_CONFIGMAP } }],
+                    },
+                },
+            },
+        },
+        { parent, provider: args.provider },
+    );
+}
+
+function createService(color: Color, args: ReleaseArgs, parent: pulumi.Resource): k8s.core.v1.Service {
+    return new k8s.core.v1.Service(
+        serviceName(color),
+        {
+            metadata: { name: serviceName(color), namespace: args.namespace, labels: { app: color, ...WORDPRESS_POD_LABELS } },
+            spec: {
+                type: "ClusterIP",
+                selector: { app: color },
+                ports: [{ name: "http", port: SERVICE_PORT, targetPort: "http", protocol: "TCP" }],
+            },
+        },
+        { parent, provider: args.provider },
+    );
+}
+
+/** Autoscaling and disruption budget; a color no site is on idles at `release.idleReplicas`. */
+function createScaling(color: Color, args: ReleaseArgs, parent: pulumi.Resource): void {
+    const wp = args.wordpress;
+    const inUse = args.colorsInUse.has(color);
+    const opts = { parent, provider: args.provider };
+    new k8s.autoscaling.v2.HorizontalPodAutoscaler(
+        `${color}-hpa`,
+        {
+            metadata: { name: color, namespace: args.namespace, labels: { app: color } },
+            spec: {
+                scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: deploymentName(color) },
+                minReplicas: inUse ? wp.minReplicas : args.release.idleReplicas,
+                maxReplicas: inUse ? wp.maxReplicas : args.release.idleReplicas,
+                metrics: [
+                    {
+                        type: "Resource",
+                        resource: { name: "cpu", target: { type: "Utilization", averageUtilization: wp.targetCpuUtilization } },
+                    },
+                ],
+            },
+        },
+        opts,
+    );
+    new k8s.policy.v1.PodDisruptionBudget(
+        `${color}-pdb`,
+        {
+            metadata: { name: color, namespace: args.namespace, labels: { app: color } },
+            spec: { maxUnavailable: 1, selector: { matchLabels: { app: color } } },
+        },
+        opts,
+    );
+}
+
+/** Only the ingress controller reaches the WordPress pods, and only on their HTTP port. */
+function createNetworkPolicy(args: ReleaseArgs, parent: pulumi.Resource): void {
+    new k8s.networking.v1.NetworkPolicy(
+        "wordpress-ingress",
+        {
+            metadata: { name: "wordpress-ingress", namespace: args.namespace },
+            spec: {
+                podSelector: { matchLabels: WORDPRESS_POD_LABELS },
+                policyTypes: ["Ingress"],
+                ingress: [
+                    {
+                        from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": args.ingressControllerNamespace } } }],
+                        ports: [{ protocol: "TCP", port: args.wordpress.port }],
+                    },
+                ],
+            },
+        },
+        { parent, provider: args.provider },
+    );
+}

@@ -1,0 +1,104 @@
+// wp-platform: a fleet of WordPress sites, one YAML file per site under the stack's sitesDir.
+// Reads like a table of contents: config, sites, the stack's components, one Site per file, outputs.
+import * as pulumi from "@pulumi/pulumi";
+import { Platform } from "./components/platform";
+import { Release } from "./components/release";
+import { Site } from "./components/site";
+import { SiteIndex } from "./components/site-index";
+import { parseConfig } from "./src/config";
+import { colorImage, colorsInUse, siteColor } from "./src/release";
+import { loadSites } from "./src/sites";
+
+// Both throw, listing every problem, before any resource is registered: a run that skipped a bad
+// site file would make `pulumi up` delete that site.
+const config = parseConfig(pulumi.runtime.allConfig(), pulumi.getStack(), __dirname);
+const specs = loadSites(config.sitesDir, { allowedDomains: config.allowedDomains });
+
+const platform = new Platform("platform", {
+    stack: config.stack,
+    namespace: config.namespace,
+    network: config.network,
+    database: config.database,
+    deletionProtection: config.deletionProtection,
+    oidcProviderArn: config.oidcProviderArn,
+    kubeContext: config.kubeContext,
+});
+const k8sProvider = platform.providers.k8s;
+
+const siteIndex = new SiteIndex("site-index", {
+    stack: config.stack,
+    namespace: platform.namespace,
+    sites: specs,
+    provider: k8sProvider,
+});
+
+const release = new Release(
+    "release",
+    {
+        stack: config.stack,
+        namespace: platform.namespace,
+        image: config.image,
+        release: config.release,
+        colorsInUse: colorsInUse(specs, config.release),
+        wordpress: config.wordpress,
+        ingressControllerNamespace: config.ingress.controllerNamespace,
+        serviceAccountName: platform.serviceAccountName,
+        provider: k8sProvider,
+    },
+    { dependsOn: [siteIndex] },
+);
+
+const deployed = specs.map((site) => {
+    const color = siteColor(site, config.release);
+    const image = colorImage(config.image, config.release, color);
+    const component = new Site(
+        site.id,
+        {
+            site,
+            stack: config.stack,
+            namespace: platform.namespace,
+            color,
+            image,
+            providers: platform.providers,
+            dbHost: platform.dbHost,
+            bucketName: platform.bucketName,
+            bucketArn: platform.bucketArn,
+            workloadRoleArn: platform.workloadRoleArn,
+            serviceAccountName: platform.serviceAccountName,
+            adminEmail: config.adminEmail,
+            ingress: config.ingress,
+            jobs: config.jobs,
+            runAsUser: config.wordpress.runAsUser,
+            retainData: config.retainDataOnDelete,
+        },
+        { dependsOn: [release] },
+    );
+    return { site, color, image, component };
+});
+
+/** Per site, what the old manager's GET /sites/{id} returned. No secret values, only names. */
+export const sites = Object.fromEntries(
+    deployed.map(({ site, color, image, component }) => [
+        site.id,
+        {
+            url: component.url,
+            hostnames: site.hostnames,
+            color,
+            image,
+            secretName: component.secretName,
+            database: component.databaseName,
+            prefix: component.prefix,
+        },
+    ]),
+);
+
+/** The active release: which color serves sites on `active`, and each color's image. */
+export const activeRelease = {
+    active: config.release.active,
+    blue: colorImage(config.image, config.release, "blue"),
+    green: colorImage(config.image, config.release, "green"),
+};
+
+export const namespace = platform.namespace;
+export const bucket = platform.bucketName;
+export const databaseHost = platform.dbHost;

@@ -1,0 +1,253 @@
+// The stack config of namespace `wp-platform`, typed and validated. Creates no resources.
+//
+// The Pulumi runtime hands config to the program as strings (objects and lists as JSON), so
+// `parseConfig` takes that raw map; `index.ts` passes it `pulumi.runtime.allConfig()`.
+import * as path from "path";
+import { z } from "zod";
+
+export const NAMESPACE = "wp-platform";
+export const COLORS = ["blue", "green"] as const;
+export type Color = (typeof COLORS)[number];
+
+const DIGEST = /^sha256:[0-9a-f]{64}$/;
+// A repository reference: optional registry host (with port), path components, no tag or digest.
+const IMAGE_REPOSITORY = /^(?:[a-zA-Z0-9.-]+(?::[0-9]+)?\/)?[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/;
+const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+const K8S_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+const QUANTITY = /^[0-9]+(\.[0-9]+)?(m|Ki|Mi|Gi|Ti|k|M|G|T)?$/;
+
+const digest = z.string().refine((s) => DIGEST.test(s), {
+    error: (issue) =>
+        `${JSON.stringify(issue.input)} is not a digest: images are pinned as "sha256:<64 hex>", never by a tag` +
+        ` (\`docker buildx imagetools inspect <image>:<tag>\` prints the digest of a tag)`,
+});
+const k8sName = z.string().regex(K8S_NAME, "a Kubernetes name: lowercase letters, digits and hyphens, at most 63");
+const quantity = z.string().regex(QUANTITY, 'a Kubernetes quantity such as "250m", "1" or "512Mi"');
+
+const releaseSchema = z
+    .object({
+        active: z.enum(COLORS, "blue or green"),
+        blue: digest,
+        green: digest,
+        idleReplicas: z.number().int().min(0).max(10).default(1),
+        previewDomain: z.string().regex(DOMAIN, "a lowercase DNS domain").optional(),
+    })
+    .strict();
+
+const networkSchema = z
+    .object({
+        vpcId: z.string().regex(/^vpc-[0-9a-f]+$/, 'a VPC id, "vpc-..."'),
+        subnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]+$/, 'a subnet id, "subnet-..."')).min(2, "at least two private subnets (RDS needs two availability zones)"),
+        nodeSecurityGroupId: z.string().regex(/^sg-[0-9a-f]+$/, 'a security group id, "sg-..."'),
+    })
+    .strict();
+
+const databaseSchema = z
+    .object({
+        instanceClass: z.string().regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, 'an RDS instance class such as "db.t4g.medium"').default("db.t4g.medium"),
+        engineVersion: z.string().regex(/^8\.[0-9]+(\.[0-9]+)?$/, 'a MySQL 8 version such as "8.0" or "8.4"').default("8.0"),
+        allocatedStorage: z.number().int().min(20).max(65536).default(20),
+        maxAllocatedStorage: z.number().int().min(20).max(65536).default(100),
+        multiAz: z.boolean().default(false),
+        backupRetentionDays: z.number().int().min(7, "at least 7 days").max(35).default(7),
+        tls: z.enum(["true", "skip-verify"], '"true" (verify the RDS certificate) or "skip-verify"').default("true"),
+    })
+    .strict()
+    .refine((d) => d.maxAllocatedStorage >= d.allocatedStorage, {
+        message: "maxAllocatedStorage must be at least allocatedStorage",
+        path: ["maxAllocatedStorage"],
+    });
+
+const wordpressSchema = z
+    .object({
+        port: z.number().int().min(1024, "a port of 1024 or more: the image runs as non-root").max(65535).default(8080),
+        probePath: z.string().regex(/^\/[A-Za-z0-9._~\/-]*$/, "an absolute URL path").default("/healthz"),
+        requests: z.object({ cpu: quantity.default("250m"), memory: quantity.default("256Mi") }).strict().prefault({}),
+        limits: z.object({ cpu: quantity.default("1"), memory: quantity.default("512Mi") }).strict().prefault({}),
+        minReplicas: z.number().int().min(1).max(100).default(2),
+        maxReplicas: z.number().int().min(1).max(500).default(10),
+        targetCpuUtilization: z.number().int().min(10).max(100).default(70),
+        runAsUser: z.number().int().min(1, "a non-root uid").default(33),
+    })
+    .strict()
+    .refine((w) => w.maxReplicas >= w.minReplicas, { message: "maxReplicas must be at least minReplicas", path: ["maxReplicas"] });
+
+const ingressSchema = z
+    .object({
+        className: k8sName.default("nginx"),
+        controllerNamespace: k8sName.default("ingress-nginx"),
+        clusterIssuer: k8sName.optional(),
+        tlsSecretName: k8sName.optional(),
+    })
+    .strict()
+    .refine((i) => !(i.clusterIssuer && i.tlsSecretName), {
+        message: "set clusterIssuer (a certificate per site from cert-manager) or tlsSecretName (one shared certificate), not both",
+    });
+
+const jobsSchema = z
+    .object({
+        backoffLimit: z.number().int().min(0).max(10).default(2),
+        deadlineSeconds: z.number().int().min(60).max(3600).default(600),
+    })
+    .strict();
+
+/** Every key of the namespace, with its type and default. Objects arrive as JSON strings. */
+const configSchema = z.object({
+    sitesDir: z.string().min(1).optional(),
+    image: z.string().refine((s) => IMAGE_REPOSITORY.test(s), {
+        error: (issue) => {
+            const s = String(issue.input);
+            return /[@:][^/]*$/.test(s.replace(/^[^/]*\//, ""))
+                ? `${JSON.stringify(s)} carries a tag or digest: give the repository only (e.g. "123456789012.dkr.ecr.eu-west-1.amazonaws.com/wordpress"); digests go in wp-platform:release`
+                : `${JSON.stringify(s)} is not an image repository`;
+        },
+    }),
+    release: releaseSchema,
+    namespace: k8sName.default("wp-platform"),
+    allowedDomains: z.array(z.string().regex(DOMAIN, "a lowercase DNS domain")).default([]),
+    retainDataOnDelete: z.boolean().default(false),
+    deletionProtection: z.boolean().optional(),
+    adminEmail: z.email("an e-mail address"),
+    oidcProviderArn: z.string().regex(/^arn:aws[a-z-]*:iam::[0-9]{12}:oidc-provider\/.+$/, 'the ARN of the cluster\'s IAM OIDC provider, "arn:aws:iam::<account>:oidc-provider/<issuer>"'),
+    kubeContext: z.string().min(1).optional(),
+    network: networkSchema,
+    database: databaseSchema.prefault({}),
+    wordpress: wordpressSchema.prefault({}),
+    ingress: ingressSchema.prefault({}),
+    jobs: jobsSchema.prefault({}),
+});
+
+type Parsed = z.infer<typeof configSchema>;
+export type ReleaseConfig = Parsed["release"];
+export type NetworkConfig = Parsed["network"];
+export type DatabaseConfig = Parsed["database"];
+export type WordpressConfig = Parsed["wordpress"];
+export type IngressConfig = Parsed["ingress"];
+export type JobsConfig = Parsed["jobs"];
+
+export interface PlatformConfig extends Omit<Parsed, "sitesDir" | "deletionProtection"> {
+    readonly stack: string;
+    /** Absolute path of the stack's folder of site files. */
+    readonly sitesDir: string;
+    /** RDS deletion protection and Pulumi `protect` on the instance and bucket; default: retainDataOnDelete. */
+    readonly deletionProtection: boolean;
+}
+
+export const CONFIG_KEYS = Object.keys(configSchema.shape) as readonly (keyof Parsed)[];
+
+/** Keys whose raw value is JSON (objects, lists, booleans). */
+const JSON_KEYS: ReadonlySet<string> = new Set([
+    "release",
+    "allowedDomains",
+    "retainDataOnDelete",
+    "deletionProtection",
+    "network",
+    "database",
+    "wordpress",
+    "ingress",
+    "jobs",
+]);
+
+export class ConfigError extends Error {
+    constructor(readonly problems: readonly string[]) {
+        super(`${problems.length} problem${problems.length === 1 ? "" : "s"} in the stack config:\n${problems.map((p) => `  ${p}`).join("\n")}`);
+        this.name = "ConfigError";
+    }
+}
+
+/**
+ * Validates the raw config (`"wp-platform:key"` -> string, as `pulumi.runtime.allConfig()` returns it).
+ * Throws one ConfigError listing every problem: missing keys, unknown keys, bad values.
+ */
+export function parseConfig(raw: Readonly<Record<string, string>>, stack: string, projectRoot: string): PlatformConfig {
+    const problems: string[] = [];
+    const values: Record<string, unknown> = {};
+    for (const [fullKey, value] of Object.entries(raw)) {
+        const [ns, key] = splitKey(fullKey);
+        if (ns !== NAMESPACE) continue;
+        if (!(CONFIG_KEYS as readonly string[]).includes(key)) {
+            const guess = closest(key, CONFIG_KEYS);
+            problems.push(`${fullKey}: unknown key${guess ? ` (did you mean ${NAMESPACE}:${guess}?)` : ""}; known keys: ${CONFIG_KEYS.join(", ")}`);
+            continue;
+        }
+        if (!JSON_KEYS.has(key)) {
+            values[key] = value;
+            continue;
+        }
+        try {
+            values[key] = JSON.parse(value);
+        } catch {
+            problems.push(`${fullKey}: ${JSON.stringify(value)} is not valid here; set it with \`pulumi config set --path\` or as YAML in Pulumi.${stack}.yaml`);
+        }
+    }
+    const result = configSchema.safeParse(values);
+    if (!result.success) {
+        for (const issue of result.error.issues) {
+            const [key, ...rest] = issue.path.map(String);
+            const where = `${NAMESPACE}:${[key, ...rest].filter((p) => p !== undefined).join(".")}`;
+            const missing = issue.code === "invalid_type" && issue.input === undefined;
+            problems.push(`${where}: ${missing ? `required; ${describeKey(key)}` : issue.message}`);
+        }
+    }
+    if (problems.length > 0) throw new ConfigError(problems);
+    const parsed = result.data!;
+    return {
+        ...parsed,
+        stack,
+        sitesDir: path.resolve(projectRoot, parsed.sitesDir ?? path.join("sites", stack)),
+        deletionProtection: parsed.deletionProtection ?? parsed.retainDataOnDelete,
+    };
+}
+
+function describeKey(key: string | undefined): string {
+    switch (key) {
+        case "image":
+            return "the WordPress image repository, without tag or digest";
+        case "release":
+            return 'the release, { active: blue|green, blue: "sha256:...", green: "sha256:..." }';
+        case "adminEmail":
+            return "the e-mail of the sites' WordPress admin";
+        case "oidcProviderArn":
+            return "the ARN of the cluster's IAM OIDC provider (for IRSA)";
+        case "network":
+            return "{ vpcId, subnetIds, nodeSecurityGroupId } of the cluster";
+        default:
+            return "see README, Configuration";
+    }
+}
+
+function splitKey(fullKey: string): [string, string] {
+    const i = fullKey.indexOf(":");
+    if (i < 0) return ["", fullKey];
+    // The runtime may pass "ns:config:key" (older language hosts).
+    const rest = fullKey.slice(i + 1);
+    return [fullKey.slice(0, i), rest.startsWith("config:") ? rest.slice("config:".length) : rest];
+}
+
+/** The known word within edit distance 2 of `word`, if any. */
+export function closest(word: string, known: readonly string[]): string | undefined {
+    let best: string | undefined;
+    let bestDistance = 3;
+    for (const k of known) {
+        const d = editDistance(word.toLowerCase(), k.toLowerCase());
+        if (d < bestDistance) [best, bestDistance] = [k, d];
+    }
+    return best;
+}
+
+function editDistance(a: string, b: string): number {
+    let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+        const current = [i];
+        for (let j = 1; j <= b.length; j++) {
+            current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+        }
+        previous = current;
+    }
+    return previous[b.length];
+}
+
+/** `<image>@<digest>`: the only way the program refers to an image. */
+export function imageRef(image: string, digest: string): string {
+    return `${image}@${digest}`;
+}

@@ -1,0 +1,202 @@
+// Runs the whole program (index.ts) under the Pulumi mock runtime, in this process, with a given
+// stack, config and folder of site files, and returns every resource it registered with its inputs
+// and options. Each run starts from a fresh runtime state and a fresh copy of the project's modules.
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { stringify } from "yaml";
+import { readStackConfig } from "../../src/stack-file";
+import { mocks } from "./mocks";
+
+export const ROOT = path.resolve(__dirname, "..", "..");
+const PROJECT = "wp-platform";
+const SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+
+export interface Registered {
+    readonly urn: string;
+    readonly type: string;
+    readonly name: string;
+    /** URN of the parent ("" for none). */
+    readonly parent: string;
+    readonly custom: boolean;
+    /** Inputs with secrets unwrapped. */
+    readonly inputs: Record<string, any>;
+    /** Inputs as serialized, secrets still wrapped: see `isSecret`. */
+    readonly raw: Record<string, unknown>;
+    readonly provider: string;
+    readonly protect: boolean;
+    readonly retainOnDelete: boolean;
+    readonly ignoreChanges: readonly string[];
+    readonly dependencies: readonly string[];
+}
+
+export interface ProgramRun {
+    /** Every registered resource, sorted by URN. */
+    readonly resources: readonly Registered[];
+    /** The stack outputs (index.ts exports), resolved. */
+    readonly outputs: Record<string, any>;
+    /** The one resource of this type and name; throws when there is none or several. */
+    get(type: string, name: string): Registered;
+    /** Resources of a type. */
+    ofType(type: string): Registered[];
+}
+
+export type SiteFiles = Record<string, string | Record<string, unknown>>;
+
+export interface RunOptions {
+    readonly stack?: "stg" | "prod";
+    /** Config keys (without namespace) laid over the stack file's; `undefined` removes a key. */
+    readonly config?: Record<string, unknown>;
+    /** Site files by file name (text, or an object written as YAML). Default: the stack's own folder. */
+    readonly sites?: SiteFiles;
+    readonly preview?: boolean;
+}
+
+/** A valid site file for `id`, with overrides. */
+export function siteFile(id: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+    return { id, name: `Project ${id}`, theme: "astra", hostnames: [`${id}.cloud2-stg.example.com`], ...overrides };
+}
+
+/** Writes site files into a new temporary folder and returns it. */
+export function writeSites(files: SiteFiles): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "wp-sites-"));
+    for (const [file, content] of Object.entries(files)) {
+        fs.writeFileSync(path.join(dir, file), typeof content === "string" ? content : stringify(content));
+    }
+    return dir;
+}
+
+/** The config the Pulumi CLI would pass for `stack`, from Pulumi.<stack>.yaml, with overrides. */
+export function configFor(stack: string, overrides: Record<string, unknown> = {}): Record<string, string> {
+    const config = readStackConfig(path.join(ROOT, `Pulumi.${stack}.yaml`));
+    for (const [key, value] of Object.entries(overrides)) {
+        const full = `${PROJECT}:${key}`;
+        if (value === undefined) delete config[full];
+        else config[full] = typeof value === "string" ? value : JSON.stringify(value);
+    }
+    return config;
+}
+
+/** Runs the program; rejects with the program's error. */
+export async function runProgram(options: RunOptions = {}): Promise<ProgramRun> {
+    const { run, error } = await attempt(options);
+    if (error) throw error;
+    return run;
+}
+
+/** Runs a program that is expected to fail: its error, and what it registered before failing. */
+export async function runFailingProgram(options: RunOptions = {}): Promise<{ error: Error; resources: readonly Registered[] }> {
+    const { run, error } = await attempt(options);
+    if (!error) throw new Error("the program was expected to fail, and ran");
+    return { error, resources: run.resources };
+}
+
+async function attempt(options: RunOptions): Promise<{ run: ProgramRun; error?: Error }> {
+    const stack = options.stack ?? "stg";
+    const tempDir = options.sites ? writeSites(options.sites) : undefined;
+    const overrides = { ...options.config, ...(tempDir ? { sitesDir: tempDir } : {}) };
+    const recorded: Registered[] = [];
+
+    await pulumi.runtime.setMocks(mocks, PROJECT, stack, options.preview ?? false);
+    record(recorded);
+    pulumi.runtime.setAllConfig(configFor(stack, overrides), []);
+    forgetProjectModules();
+
+    let outputs: Record<string, any> = {};
+    let error: Error | undefined;
+    try {
+        const program = require(path.join(ROOT, "index.ts"));
+        outputs = await resolveOutputs(program);
+        await pulumi.runtime.waitForRPCs();
+    } catch (e) {
+        error = e as Error;
+    } finally {
+        if (tempDir) fs.rmSync(tempDir, { recursive: true, force: true });
+    }
+    return { run: makeRun(recorded, outputs), error };
+}
+
+function makeRun(recorded: Registered[], outputs: Record<string, any>): ProgramRun {
+    const resources = [...recorded].sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));
+    return {
+        resources,
+        outputs,
+        get(type, name) {
+            const found = resources.filter((r) => r.type === type && r.name === name);
+            if (found.length !== 1) throw new Error(`expected one ${type} named ${name}, found ${found.length}`);
+            return found[0];
+        },
+        ofType(type) {
+            return resources.filter((r) => r.type === type);
+        },
+    };
+}
+
+/** The program's modules are loaded anew each run; @pulumi/* and the rest of node_modules stay. */
+function forgetProjectModules(): void {
+    for (const file of Object.keys(require.cache)) {
+        if (file.startsWith(ROOT + path.sep) && !file.includes(`${path.sep}node_modules${path.sep}`) && !file.includes(`${path.sep}test${path.sep}`)) {
+            delete require.cache[file];
+        }
+    }
+}
+
+/** Wraps the mock monitor so every registration request is recorded with its options. */
+function record(into: Registered[]): void {
+    const monitor = pulumi.runtime.getMonitor() as any;
+    const register = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req: any, callback: any) => {
+        const raw = pulumi.runtime.deserializeProperties(req.getObject()) as Record<string, unknown>;
+        into.push({
+            urn: monitor.newUrn(req.getParent(), req.getType(), req.getName()),
+            type: req.getType(),
+            name: req.getName(),
+            parent: req.getParent(),
+            custom: req.getCustom(),
+            inputs: reveal(raw) as Record<string, any>,
+            raw,
+            provider: req.getProvider(),
+            protect: Boolean(req.getProtect()),
+            retainOnDelete: Boolean(req.getRetainondelete()),
+            ignoreChanges: req.getIgnorechangesList(),
+            dependencies: req.getDependenciesList(),
+        });
+        return register(req, callback);
+    };
+}
+
+async function resolveOutputs(program: Record<string, unknown>): Promise<Record<string, any>> {
+    const entries = await Promise.all(Object.entries(program).map(async ([key, value]) => [key, await promiseOf(pulumi.output(value))] as const));
+    return Object.fromEntries(entries);
+}
+
+/** The value of an output, once known. */
+export function promiseOf<T>(output: pulumi.Output<T>): Promise<T> {
+    return new Promise((resolve) => output.apply(resolve));
+}
+
+export function isSecret(value: unknown): boolean {
+    return typeof value === "object" && value !== null && (value as Record<string, unknown>)[SIG_KEY] === SECRET_SIG;
+}
+
+/** The value with every secret wrapper removed. */
+export function reveal(value: unknown): unknown {
+    if (isSecret(value)) return reveal((value as { value: unknown }).value);
+    if (Array.isArray(value)) return value.map(reveal);
+    if (typeof value === "object" && value !== null) {
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, reveal(v)]));
+    }
+    return value;
+}
+
+/** The value with every secret replaced by "[secret]": what a reader of state or a preview sees. */
+export function redact(value: unknown): unknown {
+    if (isSecret(value)) return "[secret]";
+    if (Array.isArray(value)) return value.map(redact);
+    if (typeof value === "object" && value !== null) {
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redact(v)]));
+    }
+    return value;
+}
