@@ -109,7 +109,7 @@ async function attempt(options: RunOptions): Promise<{ run: ProgramRun; error?: 
     try {
         const program = require(path.join(ROOT, "index.ts"));
         outputs = await resolveOutputs(program);
-        await pulumi.runtime.waitForRPCs();
+        await waitForRegistrations();
     } catch (e) {
         error = e as Error;
     } finally {
@@ -165,6 +165,11 @@ function record(into: Registered[]): void {
         });
         return register(req, callback);
     };
+}
+
+/** Every registration the program started has been answered (`waitForRPCs` is internal to the SDK). */
+function waitForRegistrations(): Promise<void> {
+    return (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
 }
 
 async function resolveOutputs(program: Record<string, unknown>): Promise<Record<string, any>> {
