@@ -80,7 +80,8 @@ export class Platform extends pulumi.ComponentResource {
             {
                 endpoint: pulumi.interpolate`${db.instance.address}:${db.instance.port}`,
                 username: db.instance.username,
-                password: db.password.result,
+                // The provider does not mark its own password secret; the state must never hold it in plain text.
+                password: pulumi.secret(db.password.result),
                 tls: args.database.tls,
             },
             { parent },
@@ -157,7 +158,7 @@ function createDatabase(name: string, args: PlatformArgs, tags: Record<string, s
             parameterGroupName: parameters.name,
             publiclyAccessible: false,
             username: "wpadmin",
-            password: password.result,
+            password: pulumi.secret(password.result),
             backupRetentionPeriod: cfg.backupRetentionDays,
             copyTagsToSnapshot: true,
             deleteAutomatedBackups: false,

@@ -29,7 +29,8 @@ const releaseSchema = z
         active: z.enum(COLORS, "blue or green"),
         blue: digest,
         green: digest,
-        idleReplicas: z.number().int().min(0).max(10).default(1),
+        // An HPA cannot scale to zero without a feature gate: the spare color keeps at least one pod.
+        idleReplicas: z.number().int().min(1, "at least 1: the spare color keeps one pod").max(10).default(1),
         previewDomain: z.string().regex(DOMAIN, "a lowercase DNS domain").optional(),
     })
     .strict();

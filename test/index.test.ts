@@ -1,0 +1,143 @@
+import { expect } from "chai";
+import { diffRuns, names } from "./support/diff";
+import { type ProgramRun, runFailingProgram, runProgram, siteFile } from "./support/program";
+
+const IMAGE = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/wp-platform/wordpress";
+
+describe("the program", () => {
+    let stg: ProgramRun;
+    let prod: ProgramRun;
+    before(async () => {
+        stg = await runProgram({ stack: "stg" });
+        prod = await runProgram({ stack: "prod" });
+    });
+
+    it("runs both committed stacks with their example sites", () => {
+        expect(Object.keys(stg.outputs.sites)).to.deep.equal(["harbor-cafe", "rrr"]);
+        expect(Object.keys(prod.outputs.sites)).to.deep.equal(["bluelaunch", "northwind-news"]);
+        expect(stg.ofType("wp-platform:index:Site").map((r) => r.name)).to.deep.equal(["harbor-cafe", "rrr"]);
+    });
+
+    it("registers every URN once (the real engine refuses a duplicate)", () => {
+        for (const run of [stg, prod]) {
+            const urns = run.resources.map((r) => r.urn);
+            expect(new Set(urns).size).to.equal(urns.length);
+        }
+    });
+
+    it("exports per site what GET /sites/{id} returned, and the active release", () => {
+        expect(stg.outputs.sites.rrr).to.deep.equal({
+            url: "https://rrr.cloud2-stg.example.com/",
+            hostnames: ["rrr.cloud2-stg.example.com"],
+            color: "blue",
+            image: `${IMAGE}@sha256:0df171af517211c3ce3db395626c6345bfe531f4d766b30946b991f86e7952a6`,
+            secretName: "wp-platform/stg/rrr",
+            database: "wp_rrr",
+            prefix: "sites/rrr/",
+        });
+        expect(stg.outputs.sites["harbor-cafe"].url).to.equal("https://www.harbor-cafe.cloud2-stg.example.com/");
+        expect(stg.outputs.sites["harbor-cafe"].color).to.equal("green");
+        expect(stg.outputs.activeRelease.active).to.equal("blue");
+        expect(stg.outputs.activeRelease.green).to.match(/@sha256:8648e3b9/);
+        expect(prod.outputs.sites["northwind-news"].color).to.equal("green");
+    });
+
+    it("pins the URNs of a site's resources, so a refactor cannot silently replace a database", () => {
+        const site = "urn:pulumi:stg::wp-platform::wp-platform:index:Site";
+        const urns = stg.resources.filter((r) => r.urn === `${site}::rrr` || r.parent === `${site}::rrr`).map((r) => r.urn);
+        expect(urns).to.have.members([
+            `${site}::rrr`,
+            `${site}$mysql:index/database:Database::rrr-db`,
+            `${site}$mysql:index/user:User::rrr-db-user`,
+            `${site}$mysql:index/grant:Grant::rrr-db-grant`,
+            `${site}$random:index/randomPassword:RandomPassword::rrr-db-password`,
+            `${site}$random:index/randomPassword:RandomPassword::rrr-admin-password`,
+            `${site}$random:index/randomBytes:RandomBytes::rrr-salts`,
+            `${site}$aws:secretsmanager/secret:Secret::rrr-secret`,
+            `${site}$aws:secretsmanager/secretVersion:SecretVersion::rrr-secret-version`,
+            `${site}$kubernetes:core/v1:Secret::rrr-k8s-secret`,
+            `${site}$aws:iam/role:Role::rrr-role`,
+            `${site}$aws:iam/rolePolicy:RolePolicy::rrr-role-policy`,
+            `${site}$kubernetes:batch/v1:Job::rrr-install`,
+            `${site}$kubernetes:batch/v1:Job::rrr-activate-theme`,
+            `${site}$kubernetes:networking.k8s.io/v1:Ingress::rrr-ingress`,
+        ]);
+        expect(urns).to.have.length(15);
+    });
+
+    it("pins the URNs of the stack's data: the shared database and the files bucket", () => {
+        const platform = "urn:pulumi:prod::wp-platform::wp-platform:index:Platform";
+        const urns = prod.resources.map((r) => r.urn);
+        expect(urns).to.include.members([
+            `${platform}::platform`,
+            `${platform}$aws:rds/instance:Instance::platform-db`,
+            `${platform}$random:index/randomPassword:RandomPassword::platform-db-master-password`,
+            `${platform}$aws:s3/bucket:Bucket::platform-files`,
+        ]);
+    });
+
+    it("registers the same resources with the same inputs on every run", async () => {
+        const again = await runProgram({ stack: "stg" });
+        expect(diffRuns(stg, again)).to.deep.equal({ added: [], removed: [], changed: [] });
+        expect(again.resources.map((r) => [r.urn, r.raw])).to.deep.equal(stg.resources.map((r) => [r.urn, r.raw]));
+    });
+});
+
+describe("the program with bad input", () => {
+    it("registers no resource at all when one site file is bad", async () => {
+        const { error, resources } = await runFailingProgram({
+            sites: { "good.yaml": siteFile("good"), "bad.yaml": siteFile("bad", { hostname: "bad.cloud2-stg.example.com" }) },
+        });
+        expect(error.message).to.contain("bad.yaml").and.contain("hostname");
+        expect(resources).to.deep.equal([]);
+    });
+
+    it("registers no resource at all when the config is bad", async () => {
+        const { error, resources } = await runFailingProgram({
+            config: { release: { active: "blue", blue: "latest", green: `sha256:${"a".repeat(64)}` } },
+        });
+        expect(error.message).to.contain("wp-platform:release.blue");
+        expect(resources).to.deep.equal([]);
+    });
+
+    it("fails on a missing sites folder rather than deleting every site", async () => {
+        const { error, resources } = await runFailingProgram({ config: { sitesDir: "sites/nowhere" } });
+        expect(error.message).to.contain("nowhere");
+        expect(resources).to.deep.equal([]);
+    });
+});
+
+describe("adding and removing a site", () => {
+    const two = { "alpha.yaml": siteFile("alpha"), "beta.yaml": siteFile("beta") };
+    let withTwo: ProgramRun;
+    let withThree: ProgramRun;
+    before(async () => {
+        withTwo = await runProgram({ sites: two });
+        withThree = await runProgram({ sites: { ...two, "gamma.yaml": siteFile("gamma") } });
+    });
+
+    it("adds only the new site's resources, and updates the site index in place", () => {
+        const diff = diffRuns(withTwo, withThree);
+        expect(diff.removed).to.deep.equal([]);
+        expect(diff.added).to.have.length(15);
+        expect(diff.added.every((urn) => urn.endsWith("::gamma") || /::gamma-[a-z0-9-]+$/.test(urn))).to.equal(true);
+        expect(names(diff.changed)).to.deep.equal(["kubernetes:core/v1:ConfigMap::site-index"]);
+    });
+
+    it("removes only that site's resources", () => {
+        const diff = diffRuns(withThree, withTwo);
+        expect(diff.added).to.deep.equal([]);
+        expect(diff.removed.sort()).to.deep.equal(diffRuns(withTwo, withThree).added.sort());
+        expect(names(diff.changed)).to.deep.equal(["kubernetes:core/v1:ConfigMap::site-index"]);
+    });
+
+    it("never changes the Deployments", () => {
+        const deployments = (run: ProgramRun) => run.ofType("kubernetes:apps/v1:Deployment").map((r) => r.raw);
+        expect(deployments(withThree)).to.deep.equal(deployments(withTwo));
+    });
+
+    it("gives the same result whatever order the files are written in", async () => {
+        const reversed = await runProgram({ sites: { "gamma.yaml": siteFile("gamma"), "beta.yaml": siteFile("beta"), "alpha.yaml": siteFile("alpha") } });
+        expect(diffRuns(withThree, reversed)).to.deep.equal({ added: [], removed: [], changed: [] });
+    });
+});

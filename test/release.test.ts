@@ -1,0 +1,88 @@
+import { expect } from "chai";
+import { type ProgramRun, runProgram, siteFile } from "./support/program";
+
+const IMAGE = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/wp-platform/wordpress";
+const BLUE = `sha256:${"1".repeat(64)}`;
+const GREEN = `sha256:${"2".repeat(64)}`;
+
+describe("Release", () => {
+    let run: ProgramRun;
+    before(async () => {
+        run = await runProgram({
+            config: { release: { active: "green", blue: BLUE, green: GREEN } },
+            sites: { "alpha.yaml": siteFile("alpha"), "beta.yaml": siteFile("beta", { service: "green" }) },
+        });
+    });
+    const deployment = (color: string) => run.get("kubernetes:apps/v1:Deployment", `${color}-deployment`).inputs;
+
+    it("runs one Deployment per color, each with its color's image by digest", () => {
+        for (const [color, digest] of [["blue", BLUE], ["green", GREEN]]) {
+            const d = deployment(color);
+            expect(d.metadata.name).to.equal(`${color}-deployment`);
+            expect(d.spec.selector).to.deep.equal({ matchLabels: { app: color } });
+            expect(d.spec.template.metadata.labels).to.include({ app: color });
+            expect(d.spec.template.spec.containers[0].image).to.equal(`${IMAGE}@${digest}`);
+        }
+    });
+
+    it("rolls out 25% at a time, with probes, requests and limits", () => {
+        const d = deployment("blue");
+        expect(d.spec.strategy).to.deep.equal({ type: "RollingUpdate", rollingUpdate: { maxUnavailable: "25%", maxSurge: "25%" } });
+        const c = d.spec.template.spec.containers[0];
+        expect(c.resources).to.deep.equal({ requests: { cpu: "250m", memory: "256Mi" }, limits: { cpu: "1", memory: "512Mi" } });
+        expect(c.readinessProbe.httpGet).to.deep.equal({ path: "/healthz", port: "http" });
+        expect(c.livenessProbe.httpGet).to.deep.equal({ path: "/healthz", port: "http" });
+        expect(c.ports).to.deep.equal([{ name: "http", containerPort: 8080, protocol: "TCP" }]);
+        expect(d.spec).not.to.have.property("replicas");
+    });
+
+    it("mounts the site index as a file the pods re-read, not as environment", () => {
+        const spec = deployment("green").spec.template.spec;
+        expect(spec.volumes).to.deep.equal([{ name: "site-index", configMap: { name: "site-index" } }]);
+        expect(spec.containers[0].volumeMounts).to.deep.equal([{ name: "site-index", mountPath: "/etc/wp-platform", readOnly: true }]);
+        const index = JSON.parse(run.get("kubernetes:core/v1:ConfigMap", "site-index").inputs.data["sites.json"]);
+        expect(index.hosts["beta.cloud2-stg.example.com"]).to.deep.equal({ site: "beta", secret: "wp-platform/stg/beta", canonical: "beta.cloud2-stg.example.com" });
+        expect(Object.keys(index.hosts)).to.deep.equal(["alpha.cloud2-stg.example.com", "beta.cloud2-stg.example.com"]);
+    });
+
+    it("selects each color's pods with the Service of the same name", () => {
+        for (const color of ["blue", "green"]) {
+            const svc = run.get("kubernetes:core/v1:Service", color).inputs;
+            expect(svc.metadata.name).to.equal(color);
+            expect(svc.spec.selector).to.deep.equal({ app: color });
+            expect(svc.spec.ports).to.deep.equal([{ name: "http", port: 80, targetPort: "http", protocol: "TCP" }]);
+        }
+    });
+
+    it("records the active canary in canaryEnv", () => {
+        const cm = run.get("kubernetes:core/v1:ConfigMap", "canary-env").inputs;
+        expect(cm.metadata.name).to.equal("canary-env");
+        expect(JSON.parse(cm.data.canaryEnv)).to.deep.equal({ selector: "green", image: `${IMAGE}@${GREEN}` });
+    });
+
+    it("autoscales a color with sites, idles the color without, and budgets disruptions", () => {
+        const hpa = (color: string) => run.get("kubernetes:autoscaling/v2:HorizontalPodAutoscaler", `${color}-hpa`).inputs.spec;
+        // Both colors have sites: alpha on active (green), beta pinned to green; blue has none.
+        expect(hpa("green")).to.include({ minReplicas: 2, maxReplicas: 6 });
+        expect(hpa("green").scaleTargetRef).to.deep.equal({ apiVersion: "apps/v1", kind: "Deployment", name: "green-deployment" });
+        expect(hpa("green").metrics[0].resource).to.deep.equal({ name: "cpu", target: { type: "Utilization", averageUtilization: 70 } });
+        expect(hpa("blue")).to.include({ minReplicas: 1, maxReplicas: 1 });
+        expect(run.get("kubernetes:policy/v1:PodDisruptionBudget", "blue-pdb").inputs.spec).to.deep.equal({ maxUnavailable: 1, selector: { matchLabels: { app: "blue" } } });
+    });
+
+    it("lets only the ingress controller's namespace reach the WordPress pods", () => {
+        const np = run.get("kubernetes:networking.k8s.io/v1:NetworkPolicy", "wordpress-ingress").inputs.spec;
+        expect(np.podSelector.matchLabels).to.deep.equal({ "app.kubernetes.io/name": "wordpress", "app.kubernetes.io/part-of": "wp-platform" });
+        for (const color of ["blue", "green"]) expect(deployment(color).spec.template.metadata.labels).to.include(np.podSelector.matchLabels);
+        expect(np.ingress).to.deep.equal([
+            { from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "ingress-nginx" } } }], ports: [{ protocol: "TCP", port: 8080 }] },
+        ]);
+    });
+
+    it("runs the pods as the restricted Pod Security Standard requires", () => {
+        const spec = deployment("blue").spec.template.spec;
+        expect(spec.securityContext).to.deep.include({ runAsNonRoot: true, runAsUser: 33, seccompProfile: { type: "RuntimeDefault" } });
+        expect(spec.containers[0].securityContext).to.deep.include({ allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } });
+        expect(spec.serviceAccountName).to.equal("wordpress");
+    });
+});

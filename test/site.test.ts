@@ -1,0 +1,209 @@
+import { expect } from "chai";
+import { ACTIVATE_THEME_SCRIPT, DB_PRIVILEGES, INSTALL_SCRIPT, SALT_NAMES } from "../components/site";
+import { mockSecretValue } from "./support/mocks";
+import { type ProgramRun, type Registered, isSecret, redact, runProgram, siteFile } from "./support/program";
+
+const SITE = "urn:pulumi:stg::wp-platform::wp-platform:index:Site";
+const PLATFORM = "urn:pulumi:stg::wp-platform::wp-platform:index:Platform";
+
+describe("Site", () => {
+    let run: ProgramRun;
+    let prod: ProgramRun;
+    const site = (type: string, name: string): Registered => run.get(type, name);
+    before(async () => {
+        run = await runProgram({
+            sites: {
+                "shop.yaml": siteFile("shop", {
+                    name: `Bob's | "Shop" $(reboot)`,
+                    theme: "storefront",
+                    hostnames: ["shop.cloud2-stg.example.com", "www.shop.cloud2-stg.example.com"],
+                    canonicalHostname: "www.shop.cloud2-stg.example.com",
+                }),
+                "blog.yaml": siteFile("blog", { service: "green" }),
+            },
+        });
+        prod = await runProgram({ stack: "prod" });
+    });
+
+    it("parents every child to the site and names it after the site", () => {
+        const children = run.resources.filter((r) => r.parent === `${SITE}::shop`);
+        expect(children).to.have.length(14);
+        for (const child of children) expect(child.name).to.match(/^shop-/);
+    });
+
+    describe("database", () => {
+        it("creates the site's database and user on the shared instance", () => {
+            const mysqlProvider = `${PLATFORM}$pulumi:providers:mysql::platform-mysql`;
+            const db = site("mysql:index/database:Database", "shop-db");
+            expect(db.inputs).to.include({ name: "wp_shop", defaultCharacterSet: "utf8mb4" });
+            expect(db.provider).to.match(new RegExp(`^${escape(mysqlProvider)}::`));
+            const user = site("mysql:index/user:User", "shop-db-user");
+            expect(user.inputs).to.include({ user: "wp_shop", host: "%", plaintextPassword: mockSecretValue("shop-db-password") });
+            expect(user.provider).to.match(new RegExp(`^${escape(mysqlProvider)}::`));
+        });
+
+        it("grants the user its own database only, without GRANT OPTION or global privileges", () => {
+            const grant = site("mysql:index/grant:Grant", "shop-db-grant");
+            expect(grant.inputs).to.include({ user: "wp_shop", host: "%", database: "wp_shop", table: "*" });
+            expect(grant.inputs.privileges).to.deep.equal(DB_PRIVILEGES);
+            expect(grant.inputs.privileges).not.to.include.members(["ALL", "ALL PRIVILEGES", "GRANT OPTION", "SUPER", "FILE", "PROCESS"]);
+            expect(grant.inputs.grant ?? false).to.equal(false);
+        });
+    });
+
+    describe("secrets", () => {
+        it("stores the site's settings in Secrets Manager under wp-platform/<stack>/<id>, with a 7-day recovery window", () => {
+            expect(site("aws:secretsmanager/secret:Secret", "shop-secret").inputs).to.include({ name: "wp-platform/stg/shop", recoveryWindowInDays: 7 });
+            const version = site("aws:secretsmanager/secretVersion:SecretVersion", "shop-secret-version");
+            const values = JSON.parse(version.inputs.secretString);
+            expect(values).to.include({
+                WORDPRESS_DB_HOST: "wp-platform-stg.cmock.eu-west-1.rds.amazonaws.com",
+                WORDPRESS_DB_NAME: "wp_shop",
+                WORDPRESS_DB_USER: "wp_shop",
+                WORDPRESS_DB_PASSWORD: mockSecretValue("shop-db-password"),
+                WP_ADMIN_USER: "platform-admin",
+                WP_ADMIN_PASSWORD: mockSecretValue("shop-admin-password"),
+                WP_ADMIN_EMAIL: "platform-team@example.com",
+                WP_SITE_URL: "https://www.shop.cloud2-stg.example.com",
+                WP_S3_BUCKET: "platform-files-mock",
+                WP_S3_PREFIX: "sites/shop/",
+                WP_S3_ROLE_ARN: "arn:aws:iam::123456789012:role/wp-platform/stg/sites/wp-stg-shop",
+            });
+            for (const salt of SALT_NAMES) expect(values[`WORDPRESS_${salt}`]).to.have.length(64);
+            expect(new Set(SALT_NAMES.map((s) => values[`WORDPRESS_${s}`])).size).to.equal(8);
+        });
+
+        it("gives the Jobs the same values in a Kubernetes Secret", () => {
+            const k8sSecret = site("kubernetes:core/v1:Secret", "shop-k8s-secret");
+            const version = site("aws:secretsmanager/secretVersion:SecretVersion", "shop-secret-version");
+            expect(k8sSecret.inputs.metadata).to.include({ name: "site-shop", namespace: "wp-platform" });
+            expect(k8sSecret.inputs.stringData).to.deep.equal(JSON.parse(version.inputs.secretString));
+        });
+
+        it("marks every sensitive value secret", () => {
+            expect(isSecret(site("aws:secretsmanager/secretVersion:SecretVersion", "shop-secret-version").raw.secretString)).to.equal(true);
+            expect(isSecret(site("kubernetes:core/v1:Secret", "shop-k8s-secret").raw.stringData)).to.equal(true);
+            expect(isSecret(site("mysql:index/user:User", "shop-db-user").raw.plaintextPassword)).to.equal(true);
+        });
+
+        it("never shows a password, key or salt in plain text, in any input or output", () => {
+            const randoms = run.resources.filter((r) => r.type.startsWith("random:"));
+            expect(randoms.length).to.be.greaterThan(6);
+            const visible = JSON.stringify([run.resources.map((r) => redact(r.raw)), run.outputs]);
+            for (const r of randoms) {
+                const value = mockSecretValue(r.name);
+                expect(visible).not.to.contain(value);
+                expect(visible).not.to.contain(Buffer.alloc(384, value).toString("base64").slice(0, 64));
+            }
+        });
+    });
+
+    describe("files", () => {
+        it("gives the site a role that the workload role alone may assume", () => {
+            const role = site("aws:iam/role:Role", "shop-role");
+            expect(role.inputs).to.include({ name: "wp-stg-shop", path: "/wp-platform/stg/sites/" });
+            expect(JSON.parse(role.inputs.assumeRolePolicy).Statement).to.deep.equal([
+                { Effect: "Allow", Principal: { AWS: "arn:aws:iam::123456789012:role/platform-workload-role-mock" }, Action: "sts:AssumeRole" },
+            ]);
+        });
+
+        it("limits the role's policy to the site's own prefix", () => {
+            const policy = JSON.parse(site("aws:iam/rolePolicy:RolePolicy", "shop-role-policy").inputs.policy);
+            const [objects, list] = policy.Statement;
+            expect(objects.Resource).to.equal("arn:aws:s3:::platform-files-mock/sites/shop/*");
+            expect(objects.Action).not.to.include("s3:*");
+            expect(list).to.deep.include({ Action: "s3:ListBucket", Resource: "arn:aws:s3:::platform-files-mock" });
+            expect(list.Condition).to.deep.equal({ StringLike: { "s3:prefix": ["sites/shop/", "sites/shop/*"] } });
+        });
+    });
+
+    describe("ingress", () => {
+        it("routes every hostname to the Service of the site's color, with TLS", () => {
+            const shop = site("kubernetes:networking.k8s.io/v1:Ingress", "shop-ingress").inputs;
+            expect(shop.metadata).to.deep.include({ name: "site-shop", namespace: "wp-platform", annotations: { "cert-manager.io/cluster-issuer": "letsencrypt" } });
+            expect(shop.spec.ingressClassName).to.equal("nginx");
+            expect(shop.spec.tls).to.deep.equal([{ hosts: ["shop.cloud2-stg.example.com", "www.shop.cloud2-stg.example.com"], secretName: "site-shop-tls" }]);
+            expect(shop.spec.rules.map((r: any) => [r.host, r.http.paths[0].backend.service])).to.deep.equal([
+                ["shop.cloud2-stg.example.com", { name: "blue", port: { number: 80 } }],
+                ["www.shop.cloud2-stg.example.com", { name: "blue", port: { number: 80 } }],
+            ]);
+            const blog = site("kubernetes:networking.k8s.io/v1:Ingress", "blog-ingress").inputs;
+            expect(blog.spec.rules[0].http.paths[0].backend.service.name).to.equal("green");
+        });
+
+        it("waits for the provisioning Jobs", () => {
+            const ingress = site("kubernetes:networking.k8s.io/v1:Ingress", "shop-ingress");
+            expect(ingress.dependencies).to.include.members([`${SITE}$kubernetes:batch/v1:Job::shop-install`, `${SITE}$kubernetes:batch/v1:Job::shop-activate-theme`]);
+        });
+    });
+
+    describe("provisioning Jobs", () => {
+        it("installs WordPress with the canonical URL, the title and the admin from the Secret", () => {
+            const job = site("kubernetes:batch/v1:Job", "shop-install").inputs;
+            const container = job.spec.template.spec.containers[0];
+            expect(job.metadata.name).to.equal("site-shop-install");
+            expect(container.command).to.deep.equal(["/bin/sh", "-c", INSTALL_SCRIPT]);
+            expect(INSTALL_SCRIPT).to.contain('wp core install --url="$WP_SITE_URL" --title="$WP_SITE_TITLE" --admin_user="$WP_ADMIN_USER" --admin_password="$WP_ADMIN_PASSWORD"');
+            expect(container.env).to.deep.include({ name: "WP_SITE_TITLE", value: `Bob's | "Shop" $(reboot)` });
+            expect(container.envFrom).to.deep.equal([{ secretRef: { name: "site-shop" } }]);
+        });
+
+        it("passes site values as environment, never as shell text", () => {
+            for (const job of ["shop-install", "shop-activate-theme"]) {
+                const container = site("kubernetes:batch/v1:Job", job).inputs.spec.template.spec.containers[0];
+                expect(container.command.join(" ")).not.to.contain("Bob's");
+                expect(container.command.join(" ")).not.to.contain("storefront");
+            }
+        });
+
+        it("activates the theme after the install", () => {
+            const job = site("kubernetes:batch/v1:Job", "shop-activate-theme");
+            const container = job.inputs.spec.template.spec.containers[0];
+            expect(container.command).to.deep.equal(["/bin/sh", "-c", ACTIVATE_THEME_SCRIPT]);
+            expect(ACTIVATE_THEME_SCRIPT).to.contain('wp theme install "$WP_THEME" --activate');
+            expect(container.env).to.deep.include({ name: "WP_THEME", value: "storefront" });
+            expect(job.dependencies).to.include(`${SITE}$kubernetes:batch/v1:Job::shop-install`);
+        });
+
+        it("runs with the image of the site's color, and ignores later image changes", () => {
+            const image = (name: string) => site("kubernetes:batch/v1:Job", name).inputs.spec.template.spec.containers[0].image;
+            expect(image("shop-install")).to.equal(run.outputs.activeRelease.blue);
+            expect(image("blog-install")).to.equal(run.outputs.activeRelease.green);
+            expect(site("kubernetes:batch/v1:Job", "shop-install").ignoreChanges).to.deep.equal(["spec.template.spec.containers[0].image"]);
+        });
+
+        it("bounds each Job's retries and time, and Pulumi's wait beyond it", () => {
+            const job = site("kubernetes:batch/v1:Job", "shop-install").inputs;
+            expect(job.spec).to.include({ backoffLimit: 2, activeDeadlineSeconds: 600 });
+            expect(job.metadata.annotations).to.deep.equal({ "pulumi.com/timeoutSeconds": "660" });
+            expect(job.spec.template.spec.restartPolicy).to.equal("Never");
+            expect(job.spec).not.to.have.property("ttlSecondsAfterFinished");
+        });
+    });
+
+    describe("removal", () => {
+        const dataTypes = [
+            "mysql:index/database:Database",
+            "mysql:index/user:User",
+            "mysql:index/grant:Grant",
+            "aws:secretsmanager/secret:Secret",
+            "aws:secretsmanager/secretVersion:SecretVersion",
+        ];
+
+        it("keeps the database, user and secret in the cloud in a stack with retainDataOnDelete (prod)", () => {
+            const data = prod.resources.filter((r) => r.parent.endsWith("::bluelaunch") && dataTypes.includes(r.type));
+            expect(data).to.have.length(dataTypes.length);
+            for (const r of data) expect(r.retainOnDelete, r.name).to.equal(true);
+        });
+
+        it("deletes them with the site in a stack without it (stg)", () => {
+            const data = run.resources.filter((r) => r.parent.endsWith("::shop") && dataTypes.includes(r.type));
+            expect(data).to.have.length(dataTypes.length);
+            for (const r of data) expect(r.retainOnDelete, r.name).to.equal(false);
+        });
+    });
+});
+
+function escape(s: string): string {
+    return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
