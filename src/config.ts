@@ -4,6 +4,7 @@
 // `parseConfig` takes that raw map; `index.ts` passes it `pulumi.runtime.allConfig()`.
 import * as path from "path";
 import { z } from "zod";
+import { editDistance } from "./text";
 
 export const NAMESPACE = "wp-platform";
 export const COLORS = ["blue", "green"] as const;
@@ -226,7 +227,7 @@ function splitKey(fullKey: string): [string, string] {
 }
 
 /** The known word within edit distance 2 of `word`, if any. */
-export function closest(word: string, known: readonly string[]): string | undefined {
+function closest(word: string, known: readonly string[]): string | undefined {
     let best: string | undefined;
     let bestDistance = 3;
     for (const k of known) {
@@ -236,17 +237,6 @@ export function closest(word: string, known: readonly string[]): string | undefi
     return best;
 }
 
-function editDistance(a: string, b: string): number {
-    let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-    for (let i = 1; i <= a.length; i++) {
-        const current = [i];
-        for (let j = 1; j <= b.length; j++) {
-            current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-        }
-        previous = current;
-    }
-    return previous[b.length];
-}
 
 /** `<image>@<digest>`: the only way the program refers to an image. */
 export function imageRef(image: string, digest: string): string {

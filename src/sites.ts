@@ -6,6 +6,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { Document, isAlias, isMap, isNode, isPair, isScalar, isSeq, LineCounter, parseDocument, visit } from "yaml";
 import { z } from "zod";
+import { editDistance } from "./text";
 
 export const SERVICES = ["blue", "green", "active"] as const;
 export type Service = (typeof SERVICES)[number];
@@ -207,7 +208,9 @@ export const siteFileSchema = z
             .string({ error: typeError("a string", `the site id, equal to the file's base name (${ID_RULE})`) })
             .superRefine(checked(siteIdProblem))
             .meta({
-                description: `The site id: ${ID_RULE}; equals the file's base name. Permanent: it is in resource names and URNs. Reserved: ${RESERVED_SITE_IDS.join(", ")}.`,
+                description:
+                    `The site id: ${ID_RULE}; equals the file's base name. Permanent: it is in resource names and URNs. ` +
+                    `Reserved: ${RESERVED_SITE_IDS.join(", ")}.`,
                 pattern: SITE_ID_PATTERN.source,
                 minLength: 1,
                 maxLength: MAX_SITE_ID_LENGTH,
@@ -219,6 +222,10 @@ export const siteFileSchema = z
             .superRefine(
                 checked((name) => {
                     if (name.trim().length === 0) return "must not be empty; it is the WordPress site title";
+                    // The title lands in HTML, feeds and logs: one line of printable text.
+                    if (/[\u0000-\u001f\u007f]/.test(name)) {
+                        return "must be one line of text, without control characters such as tabs or line breaks";
+                    }
                     const length = codePoints(name);
                     if (length > MAX_NAME_LENGTH) {
                         return `is ${length} characters; a site title has at most ${MAX_NAME_LENGTH}`;
@@ -240,7 +247,10 @@ export const siteFileSchema = z
                         return `${quote(theme)} is ${theme.length} characters; a theme slug has at most ${MAX_THEME_LENGTH}`;
                     }
                     if (!THEME_PATTERN.test(theme)) {
-                        return `${quote(theme)} is not a WordPress theme slug: lowercase letters, digits, hyphens and underscores, starting with a letter or digit`;
+                        return (
+                            `${quote(theme)} is not a WordPress theme slug: ` +
+                            "lowercase letters, digits, hyphens and underscores, starting with a letter or digit"
+                        );
                     }
                     return undefined;
                 }),
@@ -334,17 +344,6 @@ const FIELD_ALIASES: Readonly<Record<string, string>> = {
     template: "theme",
 };
 
-function editDistance(a: string, b: string): number {
-    let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-    for (let i = 1; i <= a.length; i++) {
-        const current = [i];
-        for (let j = 1; j <= b.length; j++) {
-            current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-        }
-        previous = current;
-    }
-    return previous[b.length];
-}
 
 /** The known field an unknown key most likely meant, if any. */
 function suggestField(key: string): string | undefined {
@@ -356,7 +355,7 @@ function suggestField(key: string): string | undefined {
     for (const field of SITE_FIELDS) {
         const f = norm(field);
         const distance = k.length >= 3 && f.startsWith(k) ? 1 : editDistance(k, f);
-        if (distance <= Math.max(2, Math.floor(f.length / 3)) && distance < bestDistance) {
+        if (distance < k.length && distance <= Math.max(2, Math.floor(f.length / 3)) && distance < bestDistance) {
             best = field;
             bestDistance = distance;
         }
@@ -378,14 +377,10 @@ function location(file: string, line?: number, column?: number): string {
     return column === undefined ? `${file}:${line}` : `${file}:${line}:${column}`;
 }
 
-function formatProblem(p: SiteProblem): string {
+/** One problem as `<file>:<line>:<column>: <field>: <message>`, leaving out the parts that are unknown. */
+export function formatSiteProblem(p: SiteProblem): string {
     const where = location(p.file, p.line, p.column);
     return p.field !== undefined ? `${where}: ${p.field}: ${p.message}` : `${where}: ${p.message}`;
-}
-
-/** One problem as `<file>:<line>:<column>: <field>: <message>`, leaving out the parts that are unknown. */
-export function formatSiteProblem(problem: SiteProblem): string {
-    return formatProblem(problem);
 }
 
 export class SiteFileError extends Error {
@@ -394,7 +389,7 @@ export class SiteFileError extends Error {
     /** `where` completes the first line: "3 problems in <where>:". */
     constructor(problems: readonly SiteProblem[], where = "the site files") {
         const count = `${problems.length} problem${problems.length === 1 ? "" : "s"}`;
-        super([`${count} in ${where}:`, ...problems.map(formatProblem)].join("\n"));
+        super([`${count} in ${where}:`, ...problems.map(formatSiteProblem)].join("\n"));
         this.name = "SiteFileError";
         this.problems = Object.freeze([...problems]);
     }
@@ -530,24 +525,7 @@ function analyzeText(file: string, text: string): FileAnalysis {
     }
     // Anchors, aliases and tags: nobody needs them in a site file, and refusing them keeps a file
     // meaning what it shows (no alias expansion, no custom types).
-    visit(doc, {
-        Node(_, node) {
-            const at = node.range ? positionAt(lineCounter, node.range[0]) : {};
-            if (isAlias(node)) {
-                problems.push({ file, ...at, message: `alias *${node.source} is not allowed in a site file; write the value out` });
-                return undefined;
-            }
-            if (node.anchor) {
-                problems.push({ file, ...at, message: `anchor &${node.anchor} is not allowed in a site file` });
-            }
-            // yaml sets `tag` only on a node whose tag is written in the text.
-            if (node.tag) {
-                const tag = node.tag.replace(/^tag:yaml\.org,2002:/, "!!");
-                problems.push({ file, ...at, message: `tag ${tag} is not allowed in a site file; write a plain value` });
-            }
-            return undefined;
-        },
-    });
+    checkNodes(doc.contents, { file, text, lineCounter, problems });
     if (problems.length > 0) return noFacts();
 
     const root = doc.contents;
@@ -583,16 +561,24 @@ function analyzeText(file: string, text: string): FileAnalysis {
         const expected = baseId(file);
         if (fields.id !== expected) {
             problems.push({
-                ...id,
                 file,
-                message: `${quote(fields.id)} must equal the file's base name ${quote(expected)}; rename the file to ${fields.id}.yaml or set id: ${expected} (the id is permanent: it is in resource names and URNs)`,
+                line: id.line,
+                column: id.column,
+                field: "id",
+                message:
+                    `${quote(fields.id)} must equal the file's base name ${quote(expected)}; ` +
+                    "rename the file or fix the id (the id is permanent: it is in resource names and URNs)",
             });
         }
     }
     const hostnames: Located[] = [];
     if (Array.isArray(fields.hostnames)) {
+        // Only well-formed hostnames take part in the checks across sites; the others are reported already.
+        const refused = new Set<unknown>(
+            result.success ? [] : result.error.issues.filter((i) => i.path[0] === "hostnames").map((i) => i.path[1]),
+        );
         fields.hostnames.forEach((host: unknown, i) => {
-            if (typeof host === "string" && isHostname(host)) {
+            if (typeof host === "string" && !refused.has(i)) {
                 hostnames.push({ value: host, field: `hostnames[${i}]`, ...locate(doc, lineCounter, ["hostnames", i]) });
             }
         });
@@ -612,6 +598,50 @@ function analyzeText(file: string, text: string): FileAnalysis {
         });
     }
     return { file, problems: problems.sort(byLine), spec, id, hostnames };
+}
+
+interface NodeCheck {
+    readonly file: string;
+    readonly text: string;
+    readonly lineCounter: LineCounter;
+    readonly problems: SiteProblem[];
+}
+
+/** Refuses aliases, anchors, explicit tags, and keys that are not plain names, anywhere under `node`. */
+function checkNodes(node: unknown, check: NodeCheck): void {
+    if (!isNode(node)) return;
+    const { file, text, lineCounter, problems } = check;
+    const start = node.range?.[0] ?? 0;
+    const refuse = (offset: number, message: string) => problems.push({ file, ...positionAt(lineCounter, offset), message });
+    if (isAlias(node)) {
+        refuse(start, `alias *${node.source} is not allowed in a site file; write the value out`);
+        return;
+    }
+    // The node's range starts after its anchor and tag: point at them, written just before.
+    if (node.anchor) {
+        const anchorAt = text.lastIndexOf(`&${node.anchor}`, start);
+        refuse(anchorAt >= 0 ? anchorAt : start, `anchor &${node.anchor} is not allowed in a site file`);
+    }
+    // yaml sets `tag` only on a node whose tag is written in the text.
+    if (node.tag) {
+        const tag = node.tag.replace(/^tag:yaml\.org,2002:/, "!!");
+        let tagAt = text.lastIndexOf("!", start);
+        while (tagAt > 0 && !/[\s,[{:]/.test(text[tagAt - 1])) tagAt--;
+        refuse(tagAt >= 0 ? tagAt : start, `tag ${tag} is not allowed in a site file; write a plain value`);
+    }
+    if (isSeq(node)) {
+        for (const item of node.items) checkNodes(item, check);
+    } else if (isMap(node)) {
+        for (const pair of node.items) {
+            // A list or mapping as a key, or an empty key, is never a field name (and yaml would stringify it).
+            if (!isScalar(pair.key) || pair.key.value === null || typeof pair.key.value === "object") {
+                const at = [pair.key, pair.value].find((n) => isNode(n) && n.range);
+                refuse(isNode(at) && at.range ? at.range[0] : start, "a key must be a plain field name");
+            }
+            checkNodes(pair.key, check);
+            checkNodes(pair.value, check);
+        }
+    }
 }
 
 /** The key of the map entry whose key starts at `offset` (the second of two equal keys). */
@@ -708,11 +738,13 @@ function readSiteFile(realDir: string, filePath: string, file: string, isSymlink
         try {
             real = fs.realpathSync(filePath);
         } catch (e) {
-            return { problem: { file, message: `is a symbolic link that cannot be followed (${errorCode(e)}); a site file is a regular file in the sites folder` } };
+            const message = `is a symbolic link that cannot be followed (${errorCode(e)}); a site file is a regular file in the sites folder`;
+            return { problem: { file, message } };
         }
         // A link out of the folder would let a file elsewhere (another stack's site) define a site here.
         if (isOutside(path.relative(realDir, real))) {
-            return { problem: { file, message: `is a symbolic link to ${real}, outside the sites folder; a site file must live in the folder` } };
+            const message = `is a symbolic link to ${real}, outside the sites folder; a site file must live in the folder`;
+            return { problem: { file, message } };
         }
     }
     let stat: fs.Stats;
@@ -757,12 +789,14 @@ export function loadSites(dir: string, options: LoadSitesOptions = {}): SiteSpec
         // Never zero sites: a program that completes without its sites deletes them all.
         const message =
             errorCode(e) === "ENOENT"
-                ? `the sites folder does not exist (${path.resolve(dir)}); create it or set wp-platform:sitesDir (a missing folder is never read as zero sites, which would delete every site)`
+                ? `the sites folder does not exist (${path.resolve(dir)}); create it or set wp-platform:sitesDir ` +
+                  "(a missing folder is never read as zero sites, which would delete every site)"
                 : `the sites folder cannot be read (${errorCode(e)})`;
         throw new SiteFileError([{ file: shownDir, message }], where);
     }
     if (!stat.isDirectory()) {
-        throw new SiteFileError([{ file: shownDir, message: `is ${describeKind(stat) === "not a regular file" ? "a file" : describeKind(stat)}, not a folder of site files` }], where);
+        const kind = stat.isFile() ? "a file" : describeKind(stat);
+        throw new SiteFileError([{ file: shownDir, message: `is ${kind}, not a folder of site files` }], where);
     }
     let realDir: string;
     let entries: fs.Dirent[];
@@ -779,7 +813,7 @@ export function loadSites(dir: string, options: LoadSitesOptions = {}): SiteSpec
 
     const analyses: FileAnalysis[] = names.map((entry) => {
         const filePath = path.join(dir, entry.name);
-        const file = displayPath(filePath);
+        const file = path.join(shownDir, entry.name);
         const { text, problem } = readSiteFile(realDir, filePath, file, entry.isSymbolicLink());
         return text !== undefined ? analyzeText(file, text) : { file, problems: [problem as SiteProblem], hostnames: [] };
     });
@@ -801,7 +835,9 @@ export function loadSites(dir: string, options: LoadSitesOptions = {}): SiteSpec
                     line: analysis.id.line,
                     column: analysis.id.column,
                     field: "id",
-                    message: `${quote(analysis.id.value)} is also the id of ${at(first.fact, first.file)}; one file per site (remove one of ${first.file} and ${file})`,
+                    message:
+                        `${quote(analysis.id.value)} is also the id of ${at(first.fact, first.file)}; ` +
+                        `one file per site (remove one of ${first.file} and ${file})`,
                 });
             }
         }
@@ -815,7 +851,9 @@ export function loadSites(dir: string, options: LoadSitesOptions = {}): SiteSpec
                     line: host.line,
                     column: host.column,
                     field: host.field,
-                    message: `${quote(host.value)} is also a hostname of site ${quote(first.id)} (${at(first.fact, first.file)}); a hostname routes to one site only`,
+                    message:
+                        `${quote(host.value)} is also a hostname of site ${quote(first.id)} (${at(first.fact, first.file)}); ` +
+                        "a hostname routes to one site only",
                 });
             }
             if (allowedDomains.length > 0 && !isUnderDomain(host.value, allowedDomains)) {
