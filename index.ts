@@ -5,8 +5,9 @@ import { Platform } from "./components/platform";
 import { Release } from "./components/release";
 import { Site } from "./components/site";
 import { SiteIndex } from "./components/site-index";
-import { parseConfig } from "./src/config";
-import { colorImage, colorsInUse, siteColor } from "./src/release";
+import { type Color, parseConfig } from "./src/config";
+import { deferred } from "./src/deferred";
+import { colorImage, colorsInUse, otherColor, siteColor } from "./src/release";
 import { loadSites } from "./src/sites";
 
 // Both throw, listing every problem, before any resource is registered: a run that skipped a bad
@@ -32,6 +33,9 @@ const siteIndex = new SiteIndex("site-index", {
     provider: k8sProvider,
 });
 
+// A color's Deployment rolls out only once the verify Jobs of its sites have passed; the sites,
+// created next, hand those Jobs over when they exist.
+const verified = deferred<Record<Color, pulumi.Resource[]>>();
 const release = new Release(
     "release",
     {
@@ -44,6 +48,7 @@ const release = new Release(
         ingressControllerNamespace: config.ingress.controllerNamespace,
         serviceAccountName: platform.serviceAccountName,
         provider: k8sProvider,
+        rolloutAfter: { blue: verified.promise.then((v) => v.blue), green: verified.promise.then((v) => v.green) },
     },
     { dependsOn: [siteIndex] },
 );
@@ -70,10 +75,15 @@ const deployed = specs.map((site) => {
             jobs: config.jobs,
             runAsUser: config.wordpress.runAsUser,
             retainData: config.retainDataOnDelete,
+            serving: { service: release.services[color], deployment: release.deployments[color] },
+            preview: config.release.previewDomain ? { domain: config.release.previewDomain, color: otherColor(color) } : undefined,
         },
-        { dependsOn: [release] },
     );
     return { site, color, image, component };
+});
+verified.resolve({
+    blue: deployed.filter((d) => d.color === "blue").map((d) => d.component.verifyJob),
+    green: deployed.filter((d) => d.color === "green").map((d) => d.component.verifyJob),
 });
 
 /** Per site, what the old manager's GET /sites/{id} returned. No secret values, only names. */

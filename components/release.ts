@@ -37,6 +37,11 @@ export interface ReleaseArgs {
     readonly serviceAccountName: pulumi.Input<string>;
     /** The Kubernetes provider of the stack. */
     readonly provider: k8s.Provider;
+    /**
+     * Per color, what its Deployment waits for before it rolls out: the verify Jobs of the sites on
+     * that color, so a new digest that fails against any of them changes no pod.
+     */
+    readonly rolloutAfter: Record<Color, pulumi.Input<pulumi.Resource[]>>;
 }
 
 export class Release extends pulumi.ComponentResource {
@@ -124,7 +129,7 @@ function createDeployment(color: Color, args: ReleaseArgs, parent: pulumi.Resour
                 },
             },
         },
-        { parent, provider: args.provider },
+        { parent, provider: args.provider, dependsOn: args.rolloutAfter[color] },
     );
 }
 

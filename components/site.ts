@@ -16,6 +16,7 @@ import {
     serviceName,
     siteObjectName,
     sitePrefix,
+    previewHostname,
     siteRoleName,
     siteRolePath,
 } from "../src/naming";
@@ -55,6 +56,16 @@ export interface SiteArgs {
     readonly runAsUser: number;
     /** Keep the database, user and secret in the cloud when the site is removed. */
     readonly retainData: boolean;
+    /** The Service and Deployment of the site's color: the Ingress backend, and what the cache flush waits for. */
+    readonly serving: { readonly service: k8s.core.v1.Service; readonly deployment: k8s.apps.v1.Deployment };
+    /** When the stack has a preview domain: the host `<id>.<domain>` on the other color. */
+    readonly preview?: PreviewArgs;
+}
+
+export interface PreviewArgs {
+    readonly domain: string;
+    /** The color the site is not on. */
+    readonly color: Color;
 }
 
 /** WordPress's eight keys and salts, each 64 characters. */
@@ -84,12 +95,17 @@ export const INSTALL_SCRIPT = [
     'wp option update blogname "$WP_SITE_TITLE"',
 ].join("\n");
 export const ACTIVATE_THEME_SCRIPT = ["set -eu", 'wp theme install "$WP_THEME" --activate'].join("\n");
+// The target image against the site's own database, before any traffic moves to it.
+export const VERIFY_SCRIPT = ["set -eu", "wp core is-installed", "wp option get siteurl"].join("\n");
+export const FLUSH_CACHES_SCRIPT = ["set -eu", "wp cache flush"].join("\n");
 
 export class Site extends pulumi.ComponentResource {
     readonly url: string;
     readonly secretName: string;
     readonly databaseName: string;
     readonly prefix: string;
+    /** The Job that checks the site's image against the site; its color's Deployment rolls after it. */
+    readonly verifyJob: k8s.batch.v1.Job;
 
     constructor(name: string, args: SiteArgs, opts?: pulumi.ComponentResourceOptions) {
         super(SITE_TYPE, name, {}, opts);
@@ -103,8 +119,7 @@ export class Site extends pulumi.ComponentResource {
         const db = createDatabase(name, args, this);
         const role = createFilesRole(name, args, this);
         const env = createSecrets(name, args, { db, roleArn: role.arn, url: this.url }, this);
-        const jobs = createProvisioningJobs(name, args, env, this);
-        createIngress(name, args, jobs, this);
+        this.verifyJob = createJobsAndIngress(name, args, env, this).verify;
 
         this.registerOutputs({ url: this.url, secretName: this.secretName, database: this.databaseName, prefix: this.prefix });
     }
@@ -252,29 +267,34 @@ function siteLabels(id: string): Record<string, string> {
     return { "app.kubernetes.io/part-of": "wp-platform", "wp-platform/site": id };
 }
 
-/** `install`, then `activate-theme`; Pulumi waits for each Job to complete, so a failure fails the update. */
-function createProvisioningJobs(name: string, args: SiteArgs, secretName: pulumi.Output<string>, parent: pulumi.Resource): k8s.batch.v1.Job[] {
-    const install = createJob(name, "install", INSTALL_SCRIPT, args, secretName, [], parent);
-    const activateTheme = createJob(name, "activate-theme", ACTIVATE_THEME_SCRIPT, args, secretName, [install], parent);
-    return [install, activateTheme];
+interface JobSpec {
+    /** Short name: `site-<id>-<job>` in the cluster, `<id>-<job>` in Pulumi. */
+    readonly job: string;
+    readonly script: string;
+    readonly dependsOn: pulumi.Input<pulumi.Resource>[];
+    /**
+     * A provisioning Job runs once, with the image of the site's color at that time: a new digest or
+     * color must not re-run it (the release Jobs check the new image instead). A release Job
+     * carries the image and color in its pod template, so a change of either replaces it, which
+     * runs it again; nothing else does.
+     */
+    readonly once: boolean;
 }
 
-function createJob(
-    name: string,
-    job: string,
-    script: string,
-    args: SiteArgs,
-    secretName: pulumi.Output<string>,
-    dependsOn: pulumi.Resource[],
-    parent: pulumi.Resource,
-): k8s.batch.v1.Job {
+function createJob(name: string, spec: JobSpec, args: SiteArgs, secretName: pulumi.Input<string>, parent: pulumi.Resource): k8s.batch.v1.Job {
     const site = args.site;
-    const labels = { ...siteLabels(site.id), "wp-platform/job": job };
+    const labels = { ...siteLabels(site.id), "wp-platform/job": spec.job };
+    const env = [
+        { name: "WP_SITE_ID", value: site.id },
+        { name: "WP_SITE_TITLE", value: site.name },
+        { name: "WP_THEME", value: site.theme },
+        ...(spec.once ? [] : [{ name: "WP_PLATFORM_COLOR", value: args.color }]),
+    ];
     return new k8s.batch.v1.Job(
-        `${name}-${job}`,
+        `${name}-${spec.job}`,
         {
             metadata: {
-                name: siteObjectName(site.id, job),
+                name: siteObjectName(site.id, spec.job),
                 namespace: args.namespace,
                 labels,
                 // Pulumi's wait must outlast the Job's own deadline, so the Job's failure is what is reported.
@@ -288,17 +308,14 @@ function createJob(
                     spec: {
                         restartPolicy: "Never",
                         serviceAccountName: args.serviceAccountName,
+                        automountServiceAccountToken: false,
                         securityContext: podSecurityContext(args.runAsUser),
                         containers: [
                             {
-                                name: job,
+                                name: spec.job,
                                 image: args.image,
-                                command: ["/bin/sh", "-c", script],
-                                env: [
-                                    { name: "WP_SITE_ID", value: site.id },
-                                    { name: "WP_SITE_TITLE", value: site.name },
-                                    { name: "WP_THEME", value: site.theme },
-                                ],
+                                command: ["/bin/sh", "-c", spec.script],
+                                env,
                                 envFrom: [{ secretRef: { name: secretName } }],
                                 securityContext: containerSecurityContext,
                             },
@@ -310,45 +327,89 @@ function createJob(
         {
             parent,
             provider: args.providers.k8s,
-            dependsOn,
-            // Provisioning runs once, with the image of the site's color at that time. A new digest
-            // or color must not re-run it: the release's own Jobs check the new image instead.
-            ignoreChanges: ["spec.template.spec.containers[0].image"],
+            dependsOn: spec.dependsOn,
+            ignoreChanges: spec.once ? ["spec.template.spec.containers[0].image"] : undefined,
         },
     );
 }
 
-function createIngress(name: string, args: SiteArgs, jobs: k8s.batch.v1.Job[], parent: pulumi.Resource): k8s.networking.v1.Ingress {
+interface SiteJobs {
+    readonly verify: k8s.batch.v1.Job;
+}
+
+/**
+ * install -> activate-theme -> verify -> Ingress -> flush-caches. Pulumi waits for each Job to
+ * complete, so a failure stops the update there: a site whose new image fails `verify` keeps its
+ * traffic where it was.
+ */
+function createJobsAndIngress(name: string, args: SiteArgs, secretName: pulumi.Input<string>, parent: pulumi.Resource): SiteJobs {
+    const install = createJob(name, { job: "install", script: INSTALL_SCRIPT, dependsOn: [], once: true }, args, secretName, parent);
+    const theme = createJob(name, { job: "activate-theme", script: ACTIVATE_THEME_SCRIPT, dependsOn: [install], once: true }, args, secretName, parent);
+    const verify = createJob(name, { job: "verify", script: VERIFY_SCRIPT, dependsOn: [theme], once: false }, args, secretName, parent);
+    const ingress = createIngress(name, args, [verify, args.serving.service], parent);
+    // After the switch, and after the color's pods run the new image, so old pods cannot refill the cache.
+    createJob(name, { job: "flush-caches", script: FLUSH_CACHES_SCRIPT, dependsOn: [ingress, args.serving.deployment], once: false }, args, secretName, parent);
+    if (args.preview) createPreviewIngress(name, args, args.preview, parent);
+    return { verify };
+}
+
+function createIngress(name: string, args: SiteArgs, dependsOn: pulumi.Resource[], parent: pulumi.Resource): k8s.networking.v1.Ingress {
     const site = args.site;
-    const ingress = args.ingress;
-    const tlsSecret = ingress.tlsSecretName ?? (ingress.clusterIssuer ? siteObjectName(site.id, "tls") : undefined);
     return new k8s.networking.v1.Ingress(
         `${name}-ingress`,
-        {
-            metadata: {
-                name: siteObjectName(site.id),
-                namespace: args.namespace,
-                labels: { ...siteLabels(site.id), "wp-platform/color": args.color },
-                annotations: ingress.clusterIssuer ? { "cert-manager.io/cluster-issuer": ingress.clusterIssuer } : undefined,
-            },
-            spec: {
-                ingressClassName: ingress.className,
-                tls: tlsSecret ? [{ hosts: [...site.hostnames], secretName: tlsSecret }] : undefined,
-                rules: site.hostnames.map((host) => ({
-                    host,
-                    http: {
-                        paths: [
-                            {
-                                path: "/",
-                                pathType: "Prefix",
-                                backend: { service: { name: serviceName(args.color), port: { number: SERVICE_PORT } } },
-                            },
-                        ],
-                    },
-                })),
-            },
-        },
-        // Traffic reaches the site only once it is installed and themed.
-        { parent, provider: args.providers.k8s, dependsOn: jobs },
+        ingressSpec(args, { name: siteObjectName(site.id), hosts: site.hostnames, color: args.color, tlsName: siteObjectName(site.id, "tls") }),
+        { parent, provider: args.providers.k8s, dependsOn },
     );
+}
+
+/** `<id>.<previewDomain>` on the color the site is not on: a look at the other release before promotion. */
+function createPreviewIngress(name: string, args: SiteArgs, preview: PreviewArgs, parent: pulumi.Resource): void {
+    const site = args.site;
+    new k8s.networking.v1.Ingress(
+        `${name}-preview-ingress`,
+        ingressSpec(args, {
+            name: siteObjectName(site.id, "preview"),
+            hosts: [previewHostname(site.id, preview.domain)],
+            color: preview.color,
+            tlsName: siteObjectName(site.id, "preview-tls"),
+        }),
+        { parent, provider: args.providers.k8s },
+    );
+}
+
+interface IngressTarget {
+    readonly name: string;
+    readonly hosts: readonly string[];
+    readonly color: Color;
+    /** The certificate Secret cert-manager fills, when the stack uses a ClusterIssuer. */
+    readonly tlsName: string;
+}
+
+function ingressSpec(args: SiteArgs, target: IngressTarget): k8s.networking.v1.IngressArgs {
+    const ingress = args.ingress;
+    const tlsSecret = ingress.tlsSecretName ?? (ingress.clusterIssuer ? target.tlsName : undefined);
+    return {
+        metadata: {
+            name: target.name,
+            namespace: args.namespace,
+            labels: { ...siteLabels(args.site.id), "wp-platform/color": target.color },
+            annotations: ingress.clusterIssuer ? { "cert-manager.io/cluster-issuer": ingress.clusterIssuer } : undefined,
+        },
+        spec: {
+            ingressClassName: ingress.className,
+            tls: tlsSecret ? [{ hosts: [...target.hosts], secretName: tlsSecret }] : undefined,
+            rules: target.hosts.map((host) => ({
+                host,
+                http: {
+                    paths: [
+                        {
+                            path: "/",
+                            pathType: "Prefix",
+                            backend: { service: { name: serviceName(target.color), port: { number: SERVICE_PORT } } },
+                        },
+                    ],
+                },
+            })),
+        },
+    };
 }

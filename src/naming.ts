@@ -29,6 +29,9 @@ export const sitePrefix = (id: string): string => `sites/${id}/`;
 /** Kubernetes objects of a site: `site-<id>` (Ingress, Secret), `site-<id>-<job>` (Jobs). */
 export const siteObjectName = (id: string, suffix?: string): string => (suffix ? `site-${id}-${suffix}` : `site-${id}`);
 
+/** The host at which a site answers on the color it is not on, when the stack has a preview domain. */
+export const previewHostname = (id: string, previewDomain: string): string => `${id}.${previewDomain}`;
+
 /** IAM path of the site roles, so the workload role may assume exactly those. */
 export const siteRolePath = (stack: string): string => `/wp-platform/${stack}/sites/`;
 export const siteRoleName = (stack: string, id: string): string => `wp-${stack}-${id}`;

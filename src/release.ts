@@ -17,3 +17,7 @@ export function colorsInUse(sites: readonly Pick<SiteSpec, "service">[], release
     const used = new Set(sites.map((s) => siteColor(s, release)));
     return new Set(COLORS.filter((c) => used.has(c)));
 }
+
+export function otherColor(color: Color): Color {
+    return color === "blue" ? "green" : "blue";
+}

@@ -60,9 +60,11 @@ describe("the program", () => {
             `${site}$aws:iam/rolePolicy:RolePolicy::rrr-role-policy`,
             `${site}$kubernetes:batch/v1:Job::rrr-install`,
             `${site}$kubernetes:batch/v1:Job::rrr-activate-theme`,
+            `${site}$kubernetes:batch/v1:Job::rrr-verify`,
+            `${site}$kubernetes:batch/v1:Job::rrr-flush-caches`,
             `${site}$kubernetes:networking.k8s.io/v1:Ingress::rrr-ingress`,
         ]);
-        expect(urns).to.have.length(15);
+        expect(urns).to.have.length(17);
     });
 
     it("pins the URNs of the stack's data: the shared database and the files bucket", () => {
@@ -119,7 +121,7 @@ describe("adding and removing a site", () => {
     it("adds only the new site's resources, and updates the site index in place", () => {
         const diff = diffRuns(withTwo, withThree);
         expect(diff.removed).to.deep.equal([]);
-        expect(diff.added).to.have.length(15);
+        expect(diff.added).to.have.length(17);
         expect(diff.added.every((urn) => urn.endsWith("::gamma") || /::gamma-[a-z0-9-]+$/.test(urn))).to.equal(true);
         expect(names(diff.changed)).to.deep.equal(["kubernetes:core/v1:ConfigMap::site-index"]);
     });

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { ACTIVATE_THEME_SCRIPT, DB_PRIVILEGES, INSTALL_SCRIPT, SALT_NAMES } from "../components/site";
+import { ACTIVATE_THEME_SCRIPT, DB_PRIVILEGES, FLUSH_CACHES_SCRIPT, INSTALL_SCRIPT, SALT_NAMES, VERIFY_SCRIPT } from "../components/site";
 import { mockSecretValue } from "./support/mocks";
 import { type ProgramRun, type Registered, isSecret, redact, runProgram, siteFile } from "./support/program";
 
@@ -27,7 +27,7 @@ describe("Site", () => {
 
     it("parents every child to the site and names it after the site", () => {
         const children = run.resources.filter((r) => r.parent === `${SITE}::shop`);
-        expect(children).to.have.length(14);
+        expect(children).to.have.length(16);
         for (const child of children) expect(child.name).to.match(/^shop-/);
     });
 
@@ -131,9 +131,10 @@ describe("Site", () => {
             expect(blog.spec.rules[0].http.paths[0].backend.service.name).to.equal("green");
         });
 
-        it("waits for the provisioning Jobs", () => {
+        it("waits for the verify Job, which waits for the provisioning Jobs", () => {
             const ingress = site("kubernetes:networking.k8s.io/v1:Ingress", "shop-ingress");
-            expect(ingress.dependencies).to.include.members([`${SITE}$kubernetes:batch/v1:Job::shop-install`, `${SITE}$kubernetes:batch/v1:Job::shop-activate-theme`]);
+            expect(ingress.dependencies).to.include(`${SITE}$kubernetes:batch/v1:Job::shop-verify`);
+            expect(site("kubernetes:batch/v1:Job", "shop-verify").dependencies).to.include(`${SITE}$kubernetes:batch/v1:Job::shop-activate-theme`);
         });
     });
 
@@ -170,6 +171,31 @@ describe("Site", () => {
             expect(image("shop-install")).to.equal(run.outputs.activeRelease.blue);
             expect(image("blog-install")).to.equal(run.outputs.activeRelease.green);
             expect(site("kubernetes:batch/v1:Job", "shop-install").ignoreChanges).to.deep.equal(["spec.template.spec.containers[0].image"]);
+        });
+
+        it("verifies the site's image against the site before traffic moves, and flushes caches after", () => {
+            const verify = site("kubernetes:batch/v1:Job", "shop-verify");
+            const flush = site("kubernetes:batch/v1:Job", "shop-flush-caches");
+            expect(verify.inputs.spec.template.spec.containers[0].command).to.deep.equal(["/bin/sh", "-c", VERIFY_SCRIPT]);
+            expect(VERIFY_SCRIPT).to.contain("wp core is-installed");
+            expect(flush.inputs.spec.template.spec.containers[0].command).to.deep.equal(["/bin/sh", "-c", FLUSH_CACHES_SCRIPT]);
+            expect(FLUSH_CACHES_SCRIPT).to.contain("wp cache flush");
+            expect(flush.dependencies).to.include.members([
+                `${SITE}$kubernetes:networking.k8s.io/v1:Ingress::shop-ingress`,
+                "urn:pulumi:stg::wp-platform::wp-platform:index:Release$kubernetes:apps/v1:Deployment::blue-deployment",
+            ]);
+            for (const job of [verify, flush]) {
+                expect(job.ignoreChanges).to.deep.equal([]);
+                expect(job.inputs.spec.template.spec.containers[0].env).to.deep.include({ name: "WP_PLATFORM_COLOR", value: "blue" });
+            }
+        });
+
+        it("rolls a color's Deployment out only after the verify Jobs of its sites", () => {
+            const blue = run.get("kubernetes:apps/v1:Deployment", "blue-deployment");
+            const green = run.get("kubernetes:apps/v1:Deployment", "green-deployment");
+            expect(blue.dependencies).to.include(`${SITE}$kubernetes:batch/v1:Job::shop-verify`);
+            expect(blue.dependencies).not.to.include(`${SITE}$kubernetes:batch/v1:Job::blog-verify`);
+            expect(green.dependencies).to.include(`${SITE}$kubernetes:batch/v1:Job::blog-verify`);
         });
 
         it("bounds each Job's retries and time, and Pulumi's wait beyond it", () => {

@@ -1,0 +1,166 @@
+// One test per operation of the old manager (DESIGN.md, "Operations"): the program runs before and
+// after the edit, and the test asserts exactly which resources a preview would show changing.
+import { expect } from "chai";
+import { diffRuns, names } from "./support/diff";
+import { type ProgramRun, type SiteFiles, runProgram, siteFile } from "./support/program";
+
+const D1 = `sha256:${"1".repeat(64)}`;
+const D2 = `sha256:${"2".repeat(64)}`;
+const D3 = `sha256:${"3".repeat(64)}`;
+const release = (active: string, blue = D1, green = D2, more: Record<string, unknown> = {}) => ({ release: { active, blue, green, ...more } });
+
+/** alpha and beta follow the active color (blue); gamma is pinned to green. */
+const FLEET: SiteFiles = {
+    "alpha.yaml": siteFile("alpha"),
+    "beta.yaml": siteFile("beta"),
+    "gamma.yaml": siteFile("gamma", { service: "green" }),
+};
+
+const job = (site: string, job: string) => `kubernetes:batch/v1:Job::${site}-${job}`;
+const ingress = (site: string) => `kubernetes:networking.k8s.io/v1:Ingress::${site}-ingress`;
+const moved = (site: string) => [ingress(site), job(site, "flush-caches"), job(site, "verify")];
+const reran = (site: string) => [job(site, "flush-caches"), job(site, "verify")];
+const sorted = (xs: string[]) => [...xs].sort();
+
+describe("operations", () => {
+    let base: ProgramRun;
+    before(async () => {
+        base = await runProgram({ config: release("blue"), sites: FLEET });
+    });
+
+    it("add a site (POST /sites/create + provision): only that site's resources, and the site index", async () => {
+        const after = await runProgram({ config: release("blue"), sites: { ...FLEET, "delta.yaml": siteFile("delta") } });
+        const diff = diffRuns(base, after);
+        expect(diff.removed).to.deep.equal([]);
+        expect(diff.added).to.have.length(17);
+        expect(diff.added.every((urn) => /::delta(-[a-z0-9-]+)?$/.test(urn))).to.equal(true);
+        expect(names(diff.changed)).to.deep.equal(["kubernetes:core/v1:ConfigMap::site-index"]);
+    });
+
+    it("new digest on the active color (POST /services {imageTag}): its Deployment, canaryEnv, and the verify and flush Jobs of its sites", async () => {
+        const after = await runProgram({ config: release("blue", D3), sites: FLEET });
+        const diff = diffRuns(base, after);
+        expect(diff.added).to.deep.equal([]);
+        expect(diff.removed).to.deep.equal([]);
+        expect(names(diff.changed)).to.deep.equal(
+            sorted(["kubernetes:apps/v1:Deployment::blue-deployment", "kubernetes:core/v1:ConfigMap::canary-env", ...reran("alpha"), ...reran("beta")]),
+        );
+        // The new image is what the re-run Jobs and the Deployment carry; provisioning keeps its own.
+        const image = (run: ProgramRun, type: string, name: string) => run.get(type, name).inputs.spec.template.spec.containers[0].image;
+        expect(image(after, "kubernetes:batch/v1:Job", "alpha-verify")).to.match(/@sha256:3{64}$/);
+        expect(image(after, "kubernetes:apps/v1:Deployment", "blue-deployment")).to.match(/@sha256:3{64}$/);
+        expect(after.get("kubernetes:batch/v1:Job", "alpha-install").ignoreChanges).to.deep.equal(["spec.template.spec.containers[0].image"]);
+    });
+
+    it("new digest on the spare color: its Deployment only, since no site is on it", async () => {
+        const before = await runProgram({ config: release("blue"), sites: { "alpha.yaml": siteFile("alpha") } });
+        const after = await runProgram({ config: release("blue", D1, D3), sites: { "alpha.yaml": siteFile("alpha") } });
+        expect(names(diffRuns(before, after).changed)).to.deep.equal(["kubernetes:apps/v1:Deployment::green-deployment"]);
+    });
+
+    it("flip release.active (POST /services {selector}, bulk promote): the sites on `active` move; pinned sites stay", async () => {
+        const after = await runProgram({ config: release("green"), sites: FLEET });
+        const diff = diffRuns(base, after);
+        expect(diff.added).to.deep.equal([]);
+        expect(diff.removed).to.deep.equal([]);
+        // blue serves no site any more and idles; green already served gamma.
+        expect(names(diff.changed)).to.deep.equal(
+            sorted([
+                "kubernetes:core/v1:ConfigMap::canary-env",
+                "kubernetes:autoscaling/v2:HorizontalPodAutoscaler::blue-hpa",
+                ...moved("alpha"),
+                ...moved("beta"),
+            ]),
+        );
+        expect(after.get("kubernetes:networking.k8s.io/v1:Ingress", "alpha-ingress").inputs.spec.rules[0].http.paths[0].backend.service.name).to.equal("green");
+        expect(JSON.parse(after.get("kubernetes:core/v1:ConfigMap", "canary-env").inputs.data.canaryEnv).selector).to.equal("green");
+    });
+
+    it("flip release.active with every site on `active`: the replica settings of both colors change", async () => {
+        const sites = { "alpha.yaml": siteFile("alpha"), "beta.yaml": siteFile("beta") };
+        const before = await runProgram({ config: release("blue"), sites });
+        const after = await runProgram({ config: release("green"), sites });
+        const changed = names(diffRuns(before, after).changed);
+        expect(changed).to.include.members(["kubernetes:autoscaling/v2:HorizontalPodAutoscaler::blue-hpa", "kubernetes:autoscaling/v2:HorizontalPodAutoscaler::green-hpa"]);
+        const hpa = (run: ProgramRun, color: string) => run.get("kubernetes:autoscaling/v2:HorizontalPodAutoscaler", `${color}-hpa`).inputs.spec;
+        expect([hpa(after, "blue").minReplicas, hpa(after, "blue").maxReplicas]).to.deep.equal([1, 1]);
+        expect([hpa(after, "green").minReplicas, hpa(after, "green").maxReplicas]).to.deep.equal([2, 6]);
+        expect(changed.filter((n) => n.includes("Deployment"))).to.deep.equal([]);
+    });
+
+    it("promote one site by its service (PUT /sites/{id}/promote): only that site's Ingress and release Jobs", async () => {
+        const after = await runProgram({ config: release("blue"), sites: { ...FLEET, "alpha.yaml": siteFile("alpha", { service: "green" }) } });
+        const diff = diffRuns(base, after);
+        expect(diff.added).to.deep.equal([]);
+        expect(diff.removed).to.deep.equal([]);
+        expect(names(diff.changed)).to.deep.equal(sorted(moved("alpha")));
+    });
+
+    it("promote the last site off a color: that color's scaling idles too", async () => {
+        const before = await runProgram({ config: release("blue"), sites: { "alpha.yaml": siteFile("alpha") } });
+        const after = await runProgram({ config: release("blue"), sites: { "alpha.yaml": siteFile("alpha", { service: "green" }) } });
+        expect(names(diffRuns(before, after).changed)).to.deep.equal(
+            sorted([...moved("alpha"), "kubernetes:autoscaling/v2:HorizontalPodAutoscaler::blue-hpa", "kubernetes:autoscaling/v2:HorizontalPodAutoscaler::green-hpa"]),
+        );
+    });
+
+    it("rollback: putting the previous digest back gives exactly the previous resources", async () => {
+        const released = await runProgram({ config: release("blue", D3), sites: FLEET });
+        const rolledBack = await runProgram({ config: release("blue"), sites: FLEET });
+        expect(diffRuns(base, released).changed).not.to.deep.equal([]);
+        expect(diffRuns(base, rolledBack)).to.deep.equal({ added: [], removed: [], changed: [] });
+        expect(rolledBack.resources.map((r) => [r.urn, r.raw])).to.deep.equal(base.resources.map((r) => [r.urn, r.raw]));
+    });
+
+    it("rollback: flipping release.active back gives exactly the previous resources", async () => {
+        const flipped = await runProgram({ config: release("green"), sites: FLEET });
+        const back = await runProgram({ config: release("blue"), sites: FLEET });
+        expect(diffRuns(base, flipped).changed).not.to.deep.equal([]);
+        expect(back.resources.map((r) => [r.urn, r.raw])).to.deep.equal(base.resources.map((r) => [r.urn, r.raw]));
+    });
+
+    it("remove a site (DELETE /sites/{id}): only that site's resources go, and the site index", async () => {
+        const { "beta.yaml": _removed, ...rest } = FLEET;
+        const after = await runProgram({ config: release("blue"), sites: rest });
+        const diff = diffRuns(base, after);
+        expect(diff.added).to.deep.equal([]);
+        expect(diff.removed).to.have.length(17);
+        expect(diff.removed.every((urn) => /::beta(-[a-z0-9-]+)?$/.test(urn))).to.equal(true);
+        expect(names(diff.changed)).to.deep.equal(["kubernetes:core/v1:ConfigMap::site-index"]);
+    });
+
+    describe("with a preview domain", () => {
+        const preview = (active: string) => release(active, D1, D2, { previewDomain: "preview.cloud2-stg.example.com" });
+        let withPreview: ProgramRun;
+        before(async () => {
+            withPreview = await runProgram({ config: preview("blue"), sites: FLEET });
+        });
+
+        it("answers at <id>.<previewDomain> on the color the site is not on", () => {
+            const alpha = withPreview.get("kubernetes:networking.k8s.io/v1:Ingress", "alpha-preview-ingress").inputs;
+            expect(alpha.metadata.name).to.equal("site-alpha-preview");
+            expect(alpha.spec.rules).to.deep.equal([
+                {
+                    host: "alpha.preview.cloud2-stg.example.com",
+                    http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: "green", port: { number: 80 } } } }] },
+                },
+            ]);
+            expect(alpha.spec.tls).to.deep.equal([{ hosts: ["alpha.preview.cloud2-stg.example.com"], secretName: "site-alpha-preview-tls" }]);
+            const gamma = withPreview.get("kubernetes:networking.k8s.io/v1:Ingress", "gamma-preview-ingress").inputs;
+            expect(gamma.spec.rules[0].http.paths[0].backend.service.name).to.equal("blue");
+        });
+
+        it("adds only the preview Ingresses to a stack that had none", () => {
+            const diff = diffRuns(base, withPreview);
+            expect(names(diff.added)).to.deep.equal(["alpha", "beta", "gamma"].map((s) => `kubernetes:networking.k8s.io/v1:Ingress::${s}-preview-ingress`));
+            expect(diff.changed).to.deep.equal([]);
+        });
+
+        it("moves the preview host of the sites that move on a flip", async () => {
+            const flipped = await runProgram({ config: preview("green"), sites: FLEET });
+            const changed = names(diffRuns(withPreview, flipped).changed);
+            expect(changed).to.include.members(["alpha", "beta"].map((s) => `kubernetes:networking.k8s.io/v1:Ingress::${s}-preview-ingress`));
+            expect(changed).not.to.include("kubernetes:networking.k8s.io/v1:Ingress::gamma-preview-ingress");
+        });
+    });
+});
