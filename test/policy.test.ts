@@ -1,0 +1,655 @@
+// The security baseline (policy/policies.ts) over the resources the real program registers for both
+// committed stacks: every check passes there, and every check reports a copy of a registered resource
+// with the property it guards broken. The pack's policy objects are run the same way, as the CLI would.
+import { expect } from "chai";
+import * as fs from "fs";
+import * as path from "path";
+import { parse } from "yaml";
+import type { PolicyResource, ResourceValidationArgs, ResourceValidationPolicy, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
+import {
+    DEFAULT_STACK_OPTIONS,
+    ResourceCheck,
+    SECRET_FIELDS,
+    StackOptions,
+    StackResource,
+    TYPES,
+    iamNoWildcards,
+    imagesByDigest,
+    jobsBounded,
+    podSecurityRestricted,
+    policies,
+    rdsInstanceHardened,
+    rdsRequireSecureTransport,
+    resourceChecks,
+    s3BucketHardened,
+    secretsPresent,
+    siteRoleOwnPrefix,
+    stackChecks,
+    unmarkedSecrets,
+    wordpressNetworkPolicy,
+} from "../policy/policies";
+import { mockSecretValue } from "./support/mocks";
+import { ProgramRun, ROOT, Registered, configFor, isSecret, redact, reveal, runProgram } from "./support/program";
+
+const STACKS = ["stg", "prod"] as const;
+type Stack = (typeof STACKS)[number];
+
+const runs = {} as Record<Stack, ProgramRun>;
+
+// ---------------------------------------------------------------------------------------------
+// Helpers.
+
+/** Props are free-form JSON: the tests edit them as such. */
+type AnyProps = Record<string, any>;
+
+function optionsFor(stack: Stack): StackOptions {
+    const ingress = JSON.parse(configFor(stack)["wp-platform:ingress"]) as { controllerNamespace: string };
+    return { ingressControllerNamespace: ingress.controllerNamespace };
+}
+
+function resourceViolations(check: ResourceCheck, resources: readonly Registered[]): string[] {
+    return resources.flatMap((r) => check.check(r.type, r.inputs, r.name).map((v) => `${r.name}: ${v}`));
+}
+
+function asStack(resources: readonly Registered[]): StackResource[] {
+    return resources.map((r) => ({ type: r.type, name: r.name, urn: r.urn, props: r.inputs, dependencies: r.dependencies }));
+}
+
+/** A copy of a registered resource, its inputs (and raw inputs) edited. */
+function edited(resource: Registered, edit: (props: AnyProps) => void): Registered {
+    const inputs = structuredClone(resource.inputs);
+    edit(inputs);
+    return { ...resource, inputs, raw: structuredClone(resource.raw) };
+}
+
+/** Edits a policy document held as a JSON string. */
+function editDocument(props: AnyProps, key: string, edit: (doc: AnyProps) => void): void {
+    const doc = JSON.parse(props[key]) as AnyProps;
+    edit(doc);
+    props[key] = JSON.stringify(doc);
+}
+
+function expectReported(violations: string[], pattern: RegExp): void {
+    expect(violations.some((v) => pattern.test(v)), `expected a violation matching ${pattern}, got ${JSON.stringify(violations, null, 1)}`).to.equal(true);
+}
+
+/** The stack's resources with one of them (by name) edited. */
+function stackWith(resources: readonly StackResource[], name: string, edit: (props: AnyProps) => void): StackResource[] {
+    expect(resources.some((r) => r.name === name), `no resource named ${name}`).to.equal(true);
+    return resources.map((r) => {
+        if (r.name !== name) return r;
+        const props = structuredClone(r.props) as AnyProps;
+        edit(props);
+        return { ...r, props };
+    });
+}
+
+function stackWithout(resources: readonly StackResource[], type: string): StackResource[] {
+    expect(resources.some((r) => r.type === type), `no resource of type ${type}`).to.equal(true);
+    return resources.filter((r) => r.type !== type);
+}
+
+/** Every value the mocked random resources produced, and every 16-character piece of one (a salt is a slice). */
+function randomValues(run: ProgramRun): { whole: string[]; pieces: Set<string> } {
+    const whole: string[] = [];
+    for (const r of run.ofType("random:index/randomPassword:RandomPassword")) whole.push(mockSecretValue(r.name));
+    for (const r of run.ofType("random:index/randomBytes:RandomBytes")) {
+        const bytes = Buffer.alloc(Number(r.inputs.length), mockSecretValue(r.name));
+        whole.push(bytes.toString("base64"), bytes.toString("hex"));
+    }
+    const pieces = new Set<string>();
+    for (const value of whole) for (let i = 0; i + 16 <= value.length; i++) pieces.add(value.slice(i, i + 16));
+    return { whole, pieces };
+}
+
+/** The paths of strings in `value` that hold a random value or a piece of one. */
+function leaks(value: unknown, random: { pieces: Set<string> }, where = "$"): string[] {
+    if (typeof value === "string") {
+        for (const piece of random.pieces) if (value.includes(piece)) return [where];
+        return [];
+    }
+    if (Array.isArray(value)) return value.flatMap((v, i) => leaks(v, random, `${where}[${i}]`));
+    if (typeof value === "object" && value !== null) return Object.entries(value).flatMap(([k, v]) => leaks(v, random, `${where}.${k}`));
+    return [];
+}
+
+interface Reported {
+    /** `<policy>: <message>` */
+    readonly line: string;
+    /** The resource the CLI shows it under, when the policy names one. */
+    readonly urn?: string;
+}
+
+/** Runs every policy of the pack as the CLI would: each resource through validateResource, then validateStack. */
+async function runPack(resources: readonly Registered[], config: Partial<StackOptions> = {}): Promise<Reported[]> {
+    const reported: Reported[] = [];
+    const asPolicyResources: PolicyResource[] = resources.map(
+        (r) => ({ type: r.type, name: r.name, urn: r.urn, props: r.inputs, dependencies: [], propertyDependencies: {} }) as unknown as PolicyResource,
+    );
+    const byUrn = new Map(asPolicyResources.map((r) => [r.urn, r]));
+    resources.forEach((r, i) => {
+        asPolicyResources[i].dependencies = r.dependencies.map((d) => byUrn.get(d)).filter((d): d is PolicyResource => d !== undefined);
+    });
+    for (const policy of policies) {
+        const report = (message: string, urn?: string) => reported.push({ line: `${policy.name}: ${message}`, ...(urn ? { urn } : {}) });
+        const { validateResource } = policy as ResourceValidationPolicy;
+        if (validateResource) {
+            for (const r of resources) {
+                const args = { type: r.type, props: r.inputs, urn: r.urn, name: r.name, getConfig: () => config } as unknown as ResourceValidationArgs;
+                for (const validate of Array.isArray(validateResource) ? validateResource : [validateResource]) await validate(args, report);
+            }
+        }
+        const { validateStack } = policy as StackValidationPolicy;
+        if (validateStack) {
+            await validateStack({ resources: asPolicyResources, getConfig: () => config } as unknown as StackValidationArgs, report);
+        }
+    }
+    return reported;
+}
+
+describe("security baseline (policy/)", () => {
+    // One run per committed stack, shared by every test below.
+    before(async function () {
+        this.timeout(60_000);
+        for (const stack of STACKS) runs[stack] = await runProgram({ stack });
+    });
+
+    // ---------------------------------------------------------------------------------------------
+    // The committed stacks.
+
+    for (const stack of STACKS) {
+        describe(`the ${stack} stack`, () => {
+            for (const check of resourceChecks) {
+                it(`passes ${check.name}`, () => {
+                    const examined = runs[stack].resources.filter((r) => check.types.includes(r.type));
+                    expect(examined, `no resource of ${check.types.join(", ")}: the check would pass vacuously`).to.not.be.empty;
+                    expect(resourceViolations(check, examined)).to.deep.equal([]);
+                });
+            }
+            for (const check of stackChecks) {
+                it(`passes ${check.name}`, () => {
+                    const resources = asStack(runs[stack].resources);
+                    for (const type of check.types) expect(resources.some((r) => r.type === type), `no ${type}: the check would pass vacuously`).to.equal(true);
+                    expect(check.check(resources, optionsFor(stack))).to.deep.equal([]);
+                });
+            }
+
+            it("passes site-role-own-prefix for every site's role policy", () => {
+                const sites = runs[stack].ofType("wp-platform:index:Site").map((s) => s.name);
+                expect(sites).to.not.be.empty;
+                for (const id of sites) {
+                    const policy = runs[stack].get(TYPES.iamRolePolicy, `${id}-role-policy`);
+                    expect(siteRoleOwnPrefix.check(policy.type, policy.inputs, policy.name)).to.deep.equal([]);
+                }
+            });
+
+            it("keeps every secret value a Pulumi secret", () => {
+                const examined = runs[stack].resources.filter((r) => SECRET_FIELDS[r.type] !== undefined);
+                for (const type of Object.keys(SECRET_FIELDS)) expect(examined.some((r) => r.type === type), `no ${type}`).to.equal(true);
+                const unmarked = examined.flatMap((r) => unmarkedSecrets(r.type, r.raw, isSecret).map((v) => `${r.type} ${r.name}: ${v}`));
+                expect(unmarked).to.deep.equal([]);
+            });
+
+            it("puts no value of a random resource in a stack output", () => {
+                const random = randomValues(runs[stack]);
+                expect(random.whole).to.not.be.empty;
+                expect(Object.keys(runs[stack].outputs)).to.not.be.empty;
+                expect(leaks(runs[stack].outputs, random)).to.deep.equal([]);
+            });
+
+            it("puts no value of a random resource in a resource input outside a secret", () => {
+                const random = randomValues(runs[stack]);
+                const found = runs[stack].resources.flatMap((r) => leaks(redact(r.raw), random).map((p) => `${r.type} ${r.name} ${p}`));
+                expect(found).to.deep.equal([]);
+            });
+
+            it("passes every policy of the pack, run as the CLI runs them", async () => {
+                expect(await runPack(runs[stack].resources, optionsFor(stack))).to.deep.equal([]);
+            });
+        });
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Each check reports what it guards.
+
+    describe("rds-instance-hardened", () => {
+        const cases: [string, (p: AnyProps) => void, RegExp][] = [
+            ["unencrypted storage", (p) => (p.storageEncrypted = false), /storageEncrypted must be true/],
+            ["no storageEncrypted", (p) => delete p.storageEncrypted, /storageEncrypted must be true/],
+            ["a public instance", (p) => (p.publiclyAccessible = true), /publiclyAccessible must be false/],
+            ["1 day of backups", (p) => (p.backupRetentionPeriod = 1), /backupRetentionPeriod must be at least 7/],
+            ["no backup retention", (p) => delete p.backupRetentionPeriod, /backupRetentionPeriod must be at least 7/],
+            ["no minor version upgrades", (p) => (p.autoMinorVersionUpgrade = false), /autoMinorVersionUpgrade must be true/],
+            ["no log exports", (p) => (p.enabledCloudwatchLogsExports = []), /enabledCloudwatchLogsExports/],
+            ["a skipped final snapshot", (p) => (p.skipFinalSnapshot = true), /skipFinalSnapshot must be false/],
+            ["no final snapshot name", (p) => delete p.finalSnapshotIdentifier, /finalSnapshotIdentifier must be set/],
+        ];
+        for (const [what, edit, pattern] of cases) {
+            it(`reports ${what}`, () => {
+                const db = edited(runs.stg.get(TYPES.rdsInstance, "platform-db"), edit);
+                expectReported(rdsInstanceHardened.check(db.type, db.inputs, db.name), pattern);
+            });
+        }
+    });
+
+    describe("rds-require-secure-transport", () => {
+        const resources = () => asStack(runs.prod.resources);
+        const options = DEFAULT_STACK_OPTIONS;
+
+        it("reports a parameter group that sets require_secure_transport to 0", () => {
+            const stack = stackWith(resources(), "platform-db-params", (p) => (p.parameters = [{ name: "require_secure_transport", value: "0" }]));
+            expectReported(rdsRequireSecureTransport.check(stack, options), /platform-db-params: .*require_secure_transport to 1 \(is "0"\)/);
+        });
+
+        it("reports a parameter group that leaves it unset", () => {
+            const stack = stackWith(resources(), "platform-db-params", (p) => (p.parameters = [{ name: "max_connections", value: "500" }]));
+            expectReported(rdsRequireSecureTransport.check(stack, options), /unset, so OFF/);
+        });
+
+        it("reports an instance on a parameter group that is not the stack's (the default group)", () => {
+            const stack = stackWithout(resources(), TYPES.rdsParameterGroup);
+            expectReported(rdsRequireSecureTransport.check(stack, options), /platform-db: uses no parameter group of this stack/);
+        });
+
+        it("accepts ON as well as 1", () => {
+            const stack = stackWith(resources(), "platform-db-params", (p) => (p.parameters = [{ name: "require_secure_transport", value: "ON" }]));
+            expect(rdsRequireSecureTransport.check(stack, options)).to.deep.equal([]);
+        });
+    });
+
+    describe("s3-bucket-hardened", () => {
+        const resources = () => asStack(runs.stg.resources);
+        const check = (stack: StackResource[]) => s3BucketHardened.check(stack, DEFAULT_STACK_OPTIONS);
+
+        for (const flag of ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"]) {
+            it(`reports a public access block without ${flag}`, () => {
+                const stack = stackWith(resources(), "platform-files-public-access", (p) => (p[flag] = false));
+                expectReported(check(stack), new RegExp(`must set ${flag} to true`));
+            });
+        }
+
+        it("reports a bucket without a public access block", () => {
+            expectReported(check(stackWithout(resources(), TYPES.bucketPublicAccessBlock)), /platform-files: has no BucketPublicAccessBlock/);
+        });
+
+        it("reports a bucket without default encryption", () => {
+            expectReported(check(stackWithout(resources(), TYPES.bucketEncryption)), /has no default encryption/);
+        });
+
+        it("reports suspended versioning", () => {
+            const stack = stackWith(resources(), "platform-files-versioning", (p) => (p.versioningConfiguration.status = "Suspended"));
+            expectReported(check(stack), /versioning must be Enabled/);
+        });
+
+        it("reports a bucket policy that does not deny requests without TLS", () => {
+            const stack = stackWith(resources(), "platform-files-policy", (p) =>
+                editDocument(p, "policy", (doc) => {
+                    delete doc.Statement[0].Condition;
+                }),
+            );
+            expectReported(check(stack), /has no bucket policy denying requests without TLS/);
+        });
+
+        it("reports a TLS statement that leaves out the objects", () => {
+            const stack = stackWith(resources(), "platform-files-policy", (p) =>
+                editDocument(p, "policy", (doc) => {
+                    doc.Statement[0].Resource = doc.Statement[0].Resource.filter((r: string) => !r.endsWith("/*"));
+                }),
+            );
+            expectReported(check(stack), /has no bucket policy denying requests without TLS/);
+        });
+
+        it("reports a bucket without a policy", () => {
+            expectReported(check(stackWithout(resources(), TYPES.bucketPolicy)), /has no bucket policy denying requests without TLS/);
+        });
+
+        it("reports lifecycle rules without expiry of noncurrent versions", () => {
+            const stack = stackWith(resources(), "platform-files-lifecycle", (p) => (p.rules = p.rules.filter((r: AnyProps) => !r.noncurrentVersionExpiration)));
+            expectReported(check(stack), /expiring noncurrent versions/);
+        });
+
+        it("reports lifecycle rules that do not abort incomplete multipart uploads", () => {
+            const stack = stackWith(resources(), "platform-files-lifecycle", (p) => (p.rules = p.rules.filter((r: AnyProps) => !r.abortIncompleteMultipartUpload)));
+            expectReported(check(stack), /aborting incomplete multipart uploads/);
+        });
+
+        it("reports disabled lifecycle rules, and rules limited to a prefix", () => {
+            const disabled = stackWith(resources(), "platform-files-lifecycle", (p) => p.rules.forEach((r: AnyProps) => (r.status = "Disabled")));
+            expectReported(check(disabled), /expiring noncurrent versions/);
+            const partial = stackWith(resources(), "platform-files-lifecycle", (p) => p.rules.forEach((r: AnyProps) => (r.filter = { prefix: "sites/rrr/" })));
+            expectReported(check(partial), /aborting incomplete multipart uploads/);
+        });
+
+        it("reports a second bucket configured by nothing", () => {
+            const bucket = resources().find((r) => r.type === TYPES.bucket) as StackResource;
+            const stack = [...resources(), { ...bucket, name: "extra-files", urn: `${bucket.urn}-extra` }];
+            const violations = check(stack);
+            expect(violations.filter((v) => v.startsWith("extra-files: "))).to.have.length(6);
+            expect(violations.filter((v) => v.startsWith("platform-files: "))).to.deep.equal([]);
+        });
+    });
+
+    describe("iam-no-wildcards", () => {
+        const rolePolicy = () => runs.stg.get(TYPES.iamRolePolicy, "platform-workload-policy");
+        const role = () => runs.stg.get(TYPES.iamRole, "platform-workload-role");
+        const inPolicy = (edit: (doc: AnyProps) => void) => edited(rolePolicy(), (p) => editDocument(p, "policy", edit));
+        const inTrust = (edit: (doc: AnyProps) => void) => edited(role(), (p) => editDocument(p, "assumeRolePolicy", edit));
+        const check = (r: Registered) => iamNoWildcards.check(r.type, r.inputs, r.name);
+
+        it('reports Action "*"', () => {
+            expectReported(check(inPolicy((doc) => (doc.Statement[0].Action = "*"))), /grants every action of "\*"/);
+        });
+
+        it('reports Action "service:*" in a list', () => {
+            expectReported(check(inPolicy((doc) => doc.Statement[0].Action.push("secretsmanager:*"))), /grants every action of "secretsmanager:\*"/);
+        });
+
+        it('reports Resource "*"', () => {
+            expectReported(check(inPolicy((doc) => (doc.Statement[1].Resource = "*"))), /applies to every resource/);
+        });
+
+        it("reports NotAction and NotResource", () => {
+            const notAction = inPolicy((doc) => {
+                doc.Statement[1].NotAction = doc.Statement[1].Action;
+                delete doc.Statement[1].Action;
+            });
+            expectReported(check(notAction), /uses NotAction/);
+            const notResource = inPolicy((doc) => {
+                doc.Statement[1].NotResource = doc.Statement[1].Resource;
+                delete doc.Statement[1].Resource;
+            });
+            expectReported(check(notResource), /uses NotResource/);
+        });
+
+        it('reports a trust policy for any principal, or for "sts:*"', () => {
+            expectReported(check(inTrust((doc) => (doc.Statement[0].Principal = { AWS: "*" }))), /trusts every principal/);
+            expectReported(check(inTrust((doc) => (doc.Statement[0].Action = "sts:*"))), /grants every action of "sts:\*"/);
+        });
+
+        it("reports a policy that is not JSON", () => {
+            expectReported(check(edited(rolePolicy(), (p) => (p.policy = "{not json"))), /policy is not valid JSON/);
+        });
+
+        it("leaves wildcards in Deny statements alone", () => {
+            const deny = inPolicy((doc) => doc.Statement.push({ Effect: "Deny", Action: "*", Resource: "*" }));
+            expect(check(deny)).to.deep.equal([]);
+        });
+    });
+
+    describe("site-role-own-prefix", () => {
+        const sitePolicy = () => runs.stg.get(TYPES.iamRolePolicy, "rrr-role-policy");
+        const inPolicy = (edit: (doc: AnyProps) => void) => edited(sitePolicy(), (p) => editDocument(p, "policy", edit));
+        const check = (r: Registered) => siteRoleOwnPrefix.check(r.type, r.inputs, r.name);
+        const objects = (doc: AnyProps) => doc.Statement.find((s: AnyProps) => s.Sid === "SiteObjects");
+        const listing = (doc: AnyProps) => doc.Statement.find((s: AnyProps) => s.Sid === "ListSitePrefix");
+        const bucketArn = "arn:aws:s3:::platform-files-mock";
+
+        it("reports objects of another site, of every site, and of the whole bucket", () => {
+            for (const resource of [`${bucketArn}/sites/harbor-cafe/*`, `${bucketArn}/sites/*`, `${bucketArn}/*`, `${bucketArn}/sites/rrr*`]) {
+                expectReported(check(inPolicy((doc) => (objects(doc).Resource = resource))), /reaches objects .* outside sites\/rrr\/\*/);
+            }
+        });
+
+        it("reports listing the bucket without an s3:prefix condition", () => {
+            expectReported(check(inPolicy((doc) => delete listing(doc).Condition)), /without an s3:prefix condition limited to sites\/rrr\//);
+        });
+
+        it("reports an s3:prefix condition wider than the site's prefix", () => {
+            const wide = inPolicy((doc) => (listing(doc).Condition.StringLike["s3:prefix"] = ["sites/rrr/", "sites/*"]));
+            expectReported(check(wide), /without an s3:prefix condition limited to sites\/rrr\//);
+        });
+
+        it("reports object actions on the whole bucket", () => {
+            expectReported(check(inPolicy((doc) => (listing(doc).Action = ["s3:ListBucket", "s3:DeleteBucket"]))), /grants s3:deletebucket on the whole bucket/);
+        });
+
+        it("reports actions beyond S3 and resources beyond the bucket", () => {
+            const other = inPolicy((doc) => doc.Statement.push({ Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: "arn:aws:secretsmanager:*:*:secret:*" }));
+            const violations = check(other);
+            expectReported(violations, /grants secretsmanager:getsecretvalue/);
+            expectReported(violations, /which is not the site's prefix of the bucket/);
+        });
+
+        it("examines only role policies named <id>-role-policy", () => {
+            const wide = inPolicy((doc) => (objects(doc).Resource = `${bucketArn}/*`));
+            expect(siteRoleOwnPrefix.check(wide.type, wide.inputs, "platform-workload-policy")).to.deep.equal([]);
+            // The id comes from the name: rrr's policy under harbor-cafe's name reaches someone else's files.
+            expectReported(siteRoleOwnPrefix.check(sitePolicy().type, sitePolicy().inputs, "harbor-cafe-role-policy"), /outside sites\/harbor-cafe\/\*/);
+        });
+    });
+
+    describe("secrets", () => {
+        const secretCases: [string, string, string][] = [
+            [TYPES.secretVersion, "rrr-secret-version", "secretString"],
+            [TYPES.k8sSecret, "rrr-k8s-secret", "stringData"],
+            [TYPES.mysqlUser, "rrr-db-user", "plaintextPassword"],
+            [TYPES.mysqlProvider, "platform-mysql", "password"],
+        ];
+
+        for (const [type, name, field] of secretCases) {
+            it(`reports ${type} ${field} in plain text (tests, where secrets show)`, () => {
+                const resource = runs.stg.get(type, name);
+                const plain = { ...resource.raw, [field]: reveal(resource.raw[field]) };
+                expectReported(unmarkedSecrets(type, plain, isSecret), new RegExp(`${field} is not a Pulumi secret`));
+            });
+
+            it(`reports ${type} without ${field} (the pack, where secrets are unwrapped)`, () => {
+                const empty = edited(runs.stg.get(type, name), (p) => (p[field] = ""));
+                expectReported(secretsPresent.check(empty.type, empty.inputs, empty.name), new RegExp(field));
+                const missing = edited(runs.stg.get(type, name), (p) => delete p[field]);
+                expectReported(secretsPresent.check(missing.type, missing.inputs, missing.name), new RegExp(field));
+            });
+        }
+
+        it("accepts a map whose every value is a secret", () => {
+            const secret = runs.stg.get(TYPES.k8sSecret, "rrr-k8s-secret");
+            const wrapped = secret.raw.stringData;
+            const perKey = Object.fromEntries(Object.entries(reveal(wrapped) as Record<string, string>).map(([k, v]) => [k, { ...(wrapped as object), value: v }]));
+            expect(unmarkedSecrets(TYPES.k8sSecret, { ...secret.raw, stringData: perKey }, isSecret)).to.deep.equal([]);
+            perKey.WORDPRESS_DB_HOST = reveal(perKey.WORDPRESS_DB_HOST) as never;
+            expectReported(unmarkedSecrets(TYPES.k8sSecret, { ...secret.raw, stringData: perKey }, isSecret), /stringData is not a Pulumi secret/);
+        });
+
+        it("finds a random value put in a stack output or a plain input", () => {
+            const random = randomValues(runs.stg);
+            const password = mockSecretValue("rrr-db-password");
+            const salt = random.whole.find((v) => v.length === 512) as string;
+            expect(leaks({ ...runs.stg.outputs, debug: { password } }, random)).to.deep.equal(["$.debug.password"]);
+            expect(leaks({ ...runs.stg.outputs, salt: salt.slice(64, 128) }, random)).to.deep.equal(["$.salt"]);
+            expect(leaks(redact({ env: [{ value: `pw=${password}` }] }), random)).to.deep.equal(["$.env[0].value"]);
+        });
+    });
+
+    describe("pod-security-restricted and images-by-digest", () => {
+        const workloads: [string, () => Registered][] = [
+            ["a Deployment", () => runs.stg.get(TYPES.deployment, "blue-deployment")],
+            ["a Job", () => runs.stg.get(TYPES.job, "rrr-install")],
+        ];
+        const pod = (p: AnyProps): AnyProps => p.spec.template.spec;
+        const container = (p: AnyProps): AnyProps => pod(p).containers[0];
+
+        const podCases: [string, (p: AnyProps) => void, RegExp][] = [
+            [
+                "no runAsNonRoot on pod or container",
+                (p) => {
+                    delete pod(p).securityContext.runAsNonRoot;
+                    delete container(p).securityContext.runAsNonRoot;
+                },
+                /must run as non-root/,
+            ],
+            ["a container with runAsNonRoot false", (p) => (container(p).securityContext.runAsNonRoot = false), /must run as non-root/],
+            ["runAsUser 0 on the pod", (p) => (pod(p).securityContext.runAsUser = 0), /runAsUser must not be 0/],
+            ["runAsUser 0 on a container", (p) => (container(p).securityContext.runAsUser = 0), /must not set runAsUser 0/],
+            ["no allowPrivilegeEscalation", (p) => delete container(p).securityContext.allowPrivilegeEscalation, /allowPrivilegeEscalation to false/],
+            ["allowPrivilegeEscalation true", (p) => (container(p).securityContext.allowPrivilegeEscalation = true), /allowPrivilegeEscalation to false/],
+            ["capabilities not dropped", (p) => delete container(p).securityContext.capabilities, /must drop ALL capabilities/],
+            ["an added capability", (p) => (container(p).securityContext.capabilities.add = ["SYS_ADMIN"]), /must not add capabilities SYS_ADMIN/],
+            [
+                "no seccomp profile on pod or container",
+                (p) => {
+                    delete pod(p).securityContext.seccompProfile;
+                    delete container(p).securityContext.seccompProfile;
+                },
+                /RuntimeDefault seccomp profile/,
+            ],
+            ["an Unconfined container", (p) => (container(p).securityContext.seccompProfile = { type: "Unconfined" }), /RuntimeDefault seccomp profile/],
+            ["an Unconfined pod", (p) => (pod(p).securityContext.seccompProfile = { type: "Unconfined" }), /the pod's seccompProfile must be RuntimeDefault/],
+            ["a privileged container", (p) => (container(p).securityContext.privileged = true), /must not be privileged/],
+            ["hostNetwork", (p) => (pod(p).hostNetwork = true), /hostNetwork must not be true/],
+            ["hostPID", (p) => (pod(p).hostPID = true), /hostPID must not be true/],
+            ["hostIPC", (p) => (pod(p).hostIPC = true), /hostIPC must not be true/],
+            ["a hostPath volume", (p) => (pod(p).volumes = [...(pod(p).volumes ?? []), { name: "host", hostPath: { path: "/" } }]), /volume "host" is of type hostPath/],
+            ["a hostPort", (p) => (container(p).ports = [{ containerPort: 8080, hostPort: 80 }]), /must not use hostPort 80/],
+            [
+                "an init container without a security context",
+                (p) => (pod(p).initContainers = [{ name: "setup", image: container(p).image }]),
+                /init container "setup" must set allowPrivilegeEscalation to false/,
+            ],
+        ];
+
+        const imageCases: [string, (image: string) => string, RegExp][] = [
+            ["the latest tag", (image) => `${image.split("@")[0]}:latest`, /is not pinned by digest/],
+            ["a version tag", (image) => `${image.split("@")[0]}:6.5`, /is not pinned by digest/],
+            ["no tag at all", (image) => image.split("@")[0], /is not pinned by digest/],
+            ["a short digest", (image) => image.slice(0, -1), /is not pinned by digest/],
+            ["a tag and a digest", (image) => image.replace("@", ":6.5@"), /carries a tag as well as its digest/],
+        ];
+
+        for (const [kind, get] of workloads) {
+            for (const [what, edit, pattern] of podCases) {
+                it(`reports ${kind} with ${what}`, () => {
+                    const bad = edited(get(), edit);
+                    expectReported(podSecurityRestricted.check(bad.type, bad.inputs, bad.name), pattern);
+                });
+            }
+            for (const [what, image, pattern] of imageCases) {
+                it(`reports ${kind} image with ${what}`, () => {
+                    const bad = edited(get(), (p) => (container(p).image = image(container(p).image)));
+                    expectReported(imagesByDigest.check(bad.type, bad.inputs, bad.name), pattern);
+                });
+            }
+        }
+
+        it("accepts a registry with a port in a digest reference", () => {
+            const job = edited(runs.stg.get(TYPES.job, "rrr-install"), (p) => (container(p).image = `registry.local:5000/wp@sha256:${"a".repeat(64)}`));
+            expect(imagesByDigest.check(job.type, job.inputs, job.name)).to.deep.equal([]);
+        });
+    });
+
+    describe("jobs-bounded", () => {
+        const cases: [string, (p: AnyProps) => void, RegExp][] = [
+            ["no backoffLimit", (p) => delete p.spec.backoffLimit, /backoffLimit must be set/],
+            ["no activeDeadlineSeconds", (p) => delete p.spec.activeDeadlineSeconds, /activeDeadlineSeconds must be set/],
+            ["an activeDeadlineSeconds of 0", (p) => (p.spec.activeDeadlineSeconds = 0), /activeDeadlineSeconds must be set/],
+        ];
+        for (const [what, edit, pattern] of cases) {
+            it(`reports a Job with ${what}`, () => {
+                const job = edited(runs.prod.get(TYPES.job, "bluelaunch-activate-theme"), edit);
+                expectReported(jobsBounded.check(job.type, job.inputs, job.name), pattern);
+            });
+        }
+    });
+
+    describe("wordpress-network-policy", () => {
+        const resources = () => asStack(runs.stg.resources);
+        const options = optionsFor("stg");
+        const check = (stack: StackResource[]) => wordpressNetworkPolicy.check(stack, options);
+        const edit = (fn: (p: AnyProps) => void) => stackWith(resources(), "wordpress-ingress", fn);
+
+        it("reads the ingress controller's namespace from the stack config", () => {
+            expect(options.ingressControllerNamespace).to.equal("ingress-nginx");
+        });
+
+        it("reports Deployments no NetworkPolicy selects", () => {
+            const violations = check(stackWithout(resources(), TYPES.networkPolicy));
+            expectReported(violations, /blue-deployment: no NetworkPolicy of its namespace selects its pods/);
+            expectReported(violations, /green-deployment: no NetworkPolicy of its namespace selects its pods/);
+        });
+
+        it("reports a policy that selects other pods, sits in another namespace, or covers egress only", () => {
+            expectReported(check(edit((p) => (p.spec.podSelector = { matchLabels: { app: "other" } }))), /no NetworkPolicy of its namespace selects its pods/);
+            expectReported(check(edit((p) => (p.metadata.namespace = "default"))), /no NetworkPolicy of its namespace selects its pods/);
+            expectReported(check(edit((p) => (p.spec.policyTypes = ["Egress"]))), /no NetworkPolicy of its namespace selects its pods/);
+        });
+
+        it("reports an ingress rule from anywhere", () => {
+            expectReported(check(edit((p) => delete p.spec.ingress[0].from)), /admits traffic from anywhere/);
+        });
+
+        it("reports an ipBlock, another namespace, and pods of the same namespace", () => {
+            expectReported(check(edit((p) => p.spec.ingress[0].from.push({ ipBlock: { cidr: "0.0.0.0/0" } }))), /admits an ipBlock/);
+            expectReported(
+                check(edit((p) => (p.spec.ingress[0].from = [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "default" } } }]))),
+                /only the namespace "ingress-nginx"/,
+            );
+            expectReported(check(edit((p) => (p.spec.ingress[0].from = [{ namespaceSelector: {} }]))), /only the namespace "ingress-nginx"/);
+            expectReported(check(edit((p) => (p.spec.ingress[0].from = [{ podSelector: {} }]))), /only the namespace "ingress-nginx"/);
+        });
+
+        it("reports a second, wider policy that also selects the pods", () => {
+            const policy = resources().find((r) => r.type === TYPES.networkPolicy) as StackResource;
+            const open = structuredClone(policy.props) as AnyProps;
+            open.spec = { podSelector: {}, ingress: [{}] };
+            const stack = [...resources(), { ...policy, name: "allow-all", urn: `${policy.urn}-allow-all`, props: open }];
+            expectReported(check(stack), /allow-all \(selects the pods of blue-deployment\): ingress rule 0 admits traffic from anywhere/);
+        });
+
+        it("accepts a matchExpressions selector pinning the controller's namespace", () => {
+            const pinned = edit(
+                (p) => (p.spec.ingress[0].from = [{ namespaceSelector: { matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "In", values: ["ingress-nginx"] }] } }]),
+            );
+            expect(check(pinned)).to.deep.equal([]);
+        });
+    });
+
+    describe("the policy pack", () => {
+        const folder = path.join(ROOT, "policy");
+
+        it("holds every check once, under a unique name", () => {
+            const names = policies.map((p) => p.name);
+            expect(names).to.deep.equal([...resourceChecks, ...stackChecks].map((c) => c.name));
+            expect(new Set(names).size).to.equal(names.length);
+            expect(names).to.not.include("all");
+            for (const policy of policies) expect(policy.description).to.not.be.empty;
+        });
+
+        it("reports a broken resource through its policies, as the CLI runs them", async () => {
+            const broken = runs.stg.resources.map((r) => (r.name === "platform-db" && r.type === TYPES.rdsInstance ? edited(r, (p) => (p.storageEncrypted = false)) : r));
+            expect(await runPack(broken)).to.deep.equal([{ line: "rds-instance-hardened: storageEncrypted must be true (is false)" }]);
+        });
+
+        it("reports a broken stack through its stack policies, with dependencies as the CLI gives them, under the resource", async () => {
+            const broken = runs.stg.resources.filter((r) => r.type !== TYPES.bucketVersioning);
+            expect(await runPack(broken)).to.deep.equal([
+                {
+                    line: "s3-bucket-hardened: platform-files: versioning must be Enabled (BucketVersioning), so a deleted or overwritten file can be recovered",
+                    urn: runs.stg.get(TYPES.bucket, "platform-files").urn,
+                },
+            ]);
+        });
+
+        it("reads the ingress controller's namespace from policy config, ingress-nginx by default", async () => {
+            expect(await runPack(runs.stg.resources, {})).to.deep.equal([]);
+            const reported = await runPack(runs.stg.resources, { ingressControllerNamespace: "traefik" });
+            expect(reported).to.not.be.empty;
+            for (const { line, urn } of reported) {
+                expect(line).to.match(/^wordpress-network-policy: wordpress-ingress .*only the namespace "traefik"/);
+                expect(urn).to.equal(runs.stg.get(TYPES.networkPolicy, "wordpress-ingress").urn);
+            }
+        });
+
+        it("is a folder the CLI runs: PulumiPolicy.yaml for nodejs, a versioned package.json whose main exists", () => {
+            const project = parse(fs.readFileSync(path.join(folder, "PulumiPolicy.yaml"), "utf8")) as { runtime: string };
+            expect(project.runtime).to.equal("nodejs");
+            // PolicyPack reads the version from the package.json of the folder it runs in, and throws without one.
+            const pkg = JSON.parse(fs.readFileSync(path.join(folder, "package.json"), "utf8")) as { version?: string; main?: string; dependencies?: object };
+            expect(pkg.version).to.match(/^\d+\.\d+\.\d+/);
+            expect(fs.existsSync(path.join(folder, pkg.main ?? "index.js"))).to.equal(true);
+            // No dependencies of its own: a second @pulumi/pulumi in policy/node_modules is not wanted.
+            expect(pkg.dependencies ?? {}).to.deep.equal({});
+            const entry = fs.readFileSync(path.join(folder, "index.ts"), "utf8");
+            expect(entry).to.match(/new PolicyPack\("wp-platform",/);
+            expect(entry).to.match(/enforcementLevel: "mandatory"/);
+        });
+    });
+});
