@@ -1,47 +1,13 @@
-// Runs the whole program (index.ts) under the Pulumi mock runtime, in this process, with a given
-// stack, config and folder of site files, and returns every resource it registered with its inputs
-// and options. Each run starts from a fresh runtime state and a fresh copy of the project's modules.
+// Test helpers: run the program (tools/offline.ts) with a stack's config, overrides and a folder
+// of site files written for the test.
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
-import { readStackConfig } from "../../src/stack-file";
-import { mocks } from "./mocks";
+import { mocks } from "../../tools/mocks";
+import { type ProgramRun, type Registered, configFor, runOffline } from "../../tools/offline";
 
-export const ROOT = path.resolve(__dirname, "..", "..");
-const PROJECT = "wp-platform";
-const SIG_KEY = "4dabf18193072939515e22adb298388d";
-const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
-
-export interface Registered {
-    readonly urn: string;
-    readonly type: string;
-    readonly name: string;
-    /** URN of the parent ("" for none). */
-    readonly parent: string;
-    readonly custom: boolean;
-    /** Inputs with secrets unwrapped. */
-    readonly inputs: Record<string, any>;
-    /** Inputs as serialized, secrets still wrapped: see `isSecret`. */
-    readonly raw: Record<string, unknown>;
-    readonly provider: string;
-    readonly protect: boolean;
-    readonly retainOnDelete: boolean;
-    readonly ignoreChanges: readonly string[];
-    readonly dependencies: readonly string[];
-}
-
-export interface ProgramRun {
-    /** Every registered resource, sorted by URN. */
-    readonly resources: readonly Registered[];
-    /** The stack outputs (index.ts exports), resolved. */
-    readonly outputs: Record<string, any>;
-    /** The one resource of this type and name; throws when there is none or several. */
-    get(type: string, name: string): Registered;
-    /** Resources of a type. */
-    ofType(type: string): Registered[];
-}
+export { ROOT, configFor, isSecret, promiseOf, redact, reveal, type ProgramRun, type Registered } from "../../tools/offline";
 
 export type SiteFiles = Record<string, string | Record<string, unknown>>;
 
@@ -68,17 +34,6 @@ export function writeSites(files: SiteFiles): string {
     return dir;
 }
 
-/** The config the Pulumi CLI would pass for `stack`, from Pulumi.<stack>.yaml, with overrides. */
-export function configFor(stack: string, overrides: Record<string, unknown> = {}): Record<string, string> {
-    const config = readStackConfig(path.join(ROOT, `Pulumi.${stack}.yaml`));
-    for (const [key, value] of Object.entries(overrides)) {
-        const full = `${PROJECT}:${key}`;
-        if (value === undefined) delete config[full];
-        else config[full] = typeof value === "string" ? value : JSON.stringify(value);
-    }
-    return config;
-}
-
 /** Runs the program; rejects with the program's error. */
 export async function runProgram(options: RunOptions = {}): Promise<ProgramRun> {
     const { run, error } = await attempt(options);
@@ -97,113 +52,9 @@ async function attempt(options: RunOptions): Promise<{ run: ProgramRun; error?: 
     const stack = options.stack ?? "stg";
     const tempDir = options.sites ? writeSites(options.sites) : undefined;
     const overrides = { ...options.config, ...(tempDir ? { sitesDir: tempDir } : {}) };
-    const recorded: Registered[] = [];
-
-    await pulumi.runtime.setMocks(mocks, PROJECT, stack, options.preview ?? false);
-    record(recorded);
-    pulumi.runtime.setAllConfig(configFor(stack, overrides), []);
-    // index.ts is the program: loading it anew runs it anew. The other project modules define
-    // classes and functions and hold no state, so they stay loaded (and compiled) between runs.
-    delete require.cache[require.resolve(path.join(ROOT, "index.ts"))];
-
-    let outputs: Record<string, any> = {};
-    let error: Error | undefined;
-    // The SDK records a stack trace for every promise it makes (a debugging aid for leaked promises),
-    // and ts-node's source-map support makes each one a source-map lookup: two thirds of a run went
-    // there. During the run, no traces for promises and no mapping; the error messages stay whole.
-    const traces = Error as { prepareStackTrace?: unknown; stackTraceLimit: number };
-    const { prepareStackTrace, stackTraceLimit } = traces;
-    traces.prepareStackTrace = undefined;
-    traces.stackTraceLimit = 0;
     try {
-        const program = require(path.join(ROOT, "index.ts"));
-        outputs = await resolveOutputs(program);
-        await waitForRegistrations();
-    } catch (e) {
-        error = e as Error;
+        return await runOffline({ stack, config: configFor(stack, overrides), mocks, preview: options.preview });
     } finally {
-        traces.prepareStackTrace = prepareStackTrace;
-        traces.stackTraceLimit = stackTraceLimit;
         if (tempDir) fs.rmSync(tempDir, { recursive: true, force: true });
     }
-    return { run: makeRun(recorded, outputs), error };
-}
-
-function makeRun(recorded: Registered[], outputs: Record<string, any>): ProgramRun {
-    const resources = [...recorded].sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));
-    return {
-        resources,
-        outputs,
-        get(type, name) {
-            const found = resources.filter((r) => r.type === type && r.name === name);
-            if (found.length !== 1) throw new Error(`expected one ${type} named ${name}, found ${found.length}`);
-            return found[0];
-        },
-        ofType(type) {
-            return resources.filter((r) => r.type === type);
-        },
-    };
-}
-
-/** Wraps the mock monitor so every registration request is recorded with its options. */
-function record(into: Registered[]): void {
-    const monitor = pulumi.runtime.getMonitor() as any;
-    const register = monitor.registerResource.bind(monitor);
-    monitor.registerResource = (req: any, callback: any) => {
-        const raw = pulumi.runtime.deserializeProperties(req.getObject()) as Record<string, unknown>;
-        into.push({
-            urn: monitor.newUrn(req.getParent(), req.getType(), req.getName()),
-            type: req.getType(),
-            name: req.getName(),
-            parent: req.getParent(),
-            custom: req.getCustom(),
-            inputs: reveal(raw) as Record<string, any>,
-            raw,
-            provider: req.getProvider(),
-            protect: Boolean(req.getProtect()),
-            retainOnDelete: Boolean(req.getRetainondelete()),
-            ignoreChanges: req.getIgnorechangesList(),
-            dependencies: req.getDependenciesList(),
-        });
-        return register(req, callback);
-    };
-}
-
-/** Every registration the program started has been answered (`waitForRPCs` is internal to the SDK). */
-function waitForRegistrations(): Promise<void> {
-    return (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
-}
-
-async function resolveOutputs(program: Record<string, unknown>): Promise<Record<string, any>> {
-    const entries = await Promise.all(Object.entries(program).map(async ([key, value]) => [key, await promiseOf(pulumi.output(value))] as const));
-    return Object.fromEntries(entries);
-}
-
-/** The value of an output, once known. */
-export function promiseOf<T>(output: pulumi.Output<T>): Promise<T> {
-    return new Promise((resolve) => output.apply(resolve));
-}
-
-export function isSecret(value: unknown): boolean {
-    return typeof value === "object" && value !== null && (value as Record<string, unknown>)[SIG_KEY] === SECRET_SIG;
-}
-
-/** The value with every secret wrapper removed. */
-export function reveal(value: unknown): unknown {
-    if (isSecret(value)) return reveal((value as { value: unknown }).value);
-    if (Array.isArray(value)) return value.map(reveal);
-    if (typeof value === "object" && value !== null) {
-        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, reveal(v)]));
-    }
-    return value;
-}
-
-/** The value with every secret replaced by "[secret]": what a reader of state or a preview sees. */
-export function redact(value: unknown): unknown {
-    if (isSecret(value)) return "[secret]";
-    if (Array.isArray(value)) return value.map(redact);
-    if (typeof value === "object" && value !== null) {
-        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redact(v)]));
-    }
-    return value;
 }
