@@ -28,7 +28,7 @@ import {
     unmarkedSecrets,
     wordpressNetworkPolicy,
 } from "../policy/policies";
-import { mockSecretValue } from "./support/mocks";
+import { mockSecretValue } from "../tools/mocks";
 import { ProgramRun, ROOT, Registered, configFor, isSecret, redact, reveal, runProgram } from "./support/program";
 
 const STACKS = ["stg", "prod"] as const;

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { ACTIVATE_THEME_SCRIPT, DB_PRIVILEGES, FLUSH_CACHES_SCRIPT, INSTALL_SCRIPT, SALT_NAMES, VERIFY_SCRIPT } from "../components/site";
-import { mockSecretValue } from "./support/mocks";
+import { mockSecretValue } from "../tools/mocks";
 import { type ProgramRun, type Registered, isSecret, redact, runProgram, siteFile } from "./support/program";
 
 const SITE = "urn:pulumi:stg::wp-platform::wp-platform:index:Site";
