@@ -1,4 +1,6 @@
 import { expect } from "chai";
+// The module object itself (not an import namespace), so a test can swap one of its functions.
+import fs = require("fs");
 import { diffRuns, names } from "./support/diff";
 import { type ProgramRun, runFailingProgram, runProgram, siteFile } from "./support/program";
 
@@ -82,6 +84,22 @@ describe("the program", () => {
         const again = await runProgram({ stack: "stg" });
         expect(diffRuns(stg, again)).to.deep.equal({ added: [], removed: [], changed: [] });
         expect(again.resources.map((r) => [r.urn, r.raw])).to.deep.equal(stg.resources.map((r) => [r.urn, r.raw]));
+    });
+
+    it("registers the same resources whatever order the file system lists the site files in", async () => {
+        const readdir = fs.readdirSync;
+        const reversed = ((...args: Parameters<typeof fs.readdirSync>) => [...(readdir(...args) as unknown[])].reverse()) as typeof fs.readdirSync;
+        let listed = 0;
+        fs.readdirSync = ((...args: Parameters<typeof fs.readdirSync>) => (listed++, reversed(...args))) as typeof fs.readdirSync;
+        try {
+            const again = await runProgram({ stack: "stg" });
+            expect(listed).to.be.greaterThan(0);
+            const seen = (run: ProgramRun) => run.resources.map((r) => [r.urn, r.raw, r.dependencies]);
+            expect(seen(again)).to.deep.equal(seen(stg));
+            expect(Object.keys(again.outputs.sites)).to.deep.equal(Object.keys(stg.outputs.sites));
+        } finally {
+            fs.readdirSync = readdir;
+        }
     });
 });
 
