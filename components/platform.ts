@@ -44,7 +44,6 @@ export class Platform extends pulumi.ComponentResource {
 
     constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
         super(PLATFORM_TYPE, name, {}, opts);
-        const parent = this;
         const tags = { "wp-platform:stack": args.stack };
 
         const k8sProvider = new k8s.Provider(
@@ -55,7 +54,7 @@ export class Platform extends pulumi.ComponentResource {
                 // than replace it, so no Deployment rolls.
                 enableConfigMapMutable: true,
             },
-            { parent },
+            { parent: this },
         );
         const namespace = new k8s.core.v1.Namespace(
             `${name}-namespace`,
@@ -68,12 +67,12 @@ export class Platform extends pulumi.ComponentResource {
                     },
                 },
             },
-            { parent, provider: k8sProvider },
+            { parent: this, provider: k8sProvider },
         );
 
-        const db = createDatabase(name, args, tags, parent);
-        const files = createBucket(name, args, tags, parent);
-        const identity = createWorkloadIdentity(name, args, namespace, tags, k8sProvider, parent);
+        const db = createDatabase(name, args, tags, this);
+        const files = createBucket(name, args, tags, this);
+        const identity = createWorkloadIdentity(name, args, namespace, tags, k8sProvider, this);
 
         const mysqlProvider = new mysql.Provider(
             `${name}-mysql`,
@@ -84,7 +83,7 @@ export class Platform extends pulumi.ComponentResource {
                 password: pulumi.secret(db.password.result),
                 tls: args.database.tls,
             },
-            { parent },
+            { parent: this },
         );
 
         this.providers = { k8s: k8sProvider, mysql: mysqlProvider };

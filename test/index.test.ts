@@ -1,5 +1,6 @@
 import { expect } from "chai";
 // The module object itself (not an import namespace), so a test can swap one of its functions.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 import fs = require("fs");
 import { diffRuns, names } from "./support/diff";
 import { type ProgramRun, runFailingProgram, runProgram, siteFile } from "./support/program";

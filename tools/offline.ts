@@ -78,6 +78,8 @@ export async function runOffline(options: OfflineRunOptions): Promise<{ run: Pro
     traces.prepareStackTrace = undefined;
     traces.stackTraceLimit = 0;
     try {
+        // A require, not an import: the program runs when its module loads, once per run.
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
         const program = require(path.join(ROOT, "index.ts"));
         outputs = await resolveOutputs(program);
         await waitForRegistrations();
