@@ -66,8 +66,9 @@ describe("the program", () => {
             `${site}$kubernetes:batch/v1:Job::rrr-verify`,
             `${site}$kubernetes:batch/v1:Job::rrr-flush-caches`,
             `${site}$kubernetes:networking.k8s.io/v1:Ingress::rrr-ingress`,
+            `${site}$kubernetes:networking.k8s.io/v1:Ingress::rrr-preview-ingress`,
         ]);
-        expect(urns).to.have.length(17);
+        expect(urns).to.have.length(18);
     });
 
     it("pins the URNs of the stack's data: the shared database and the files bucket", () => {
@@ -140,7 +141,8 @@ describe("adding and removing a site", () => {
     it("adds only the new site's resources, and updates the site index in place", () => {
         const diff = diffRuns(withTwo, withThree);
         expect(diff.removed).to.deep.equal([]);
-        expect(diff.added).to.have.length(17);
+        // 17 resources, and the preview Ingress: the stg stack has a preview domain.
+        expect(diff.added).to.have.length(18);
         expect(diff.added.every((urn) => urn.endsWith("::gamma") || /::gamma-[a-z0-9-]+$/.test(urn))).to.equal(true);
         expect(names(diff.changed)).to.deep.equal(["kubernetes:core/v1:ConfigMap::site-index"]);
     });

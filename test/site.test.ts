@@ -27,7 +27,7 @@ describe("Site", () => {
 
     it("parents every child to the site and names it after the site", () => {
         const children = run.resources.filter((r) => r.parent === `${SITE}::shop`);
-        expect(children).to.have.length(16);
+        expect(children).to.have.length(17); // with the preview Ingress: stg has a preview domain
         for (const child of children) expect(child.name).to.match(/^shop-/);
     });
 
