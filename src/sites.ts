@@ -297,6 +297,9 @@ export const siteFileSchema = z
             .optional()
             .meta({
                 description: "The hostname WordPress redirects to; one of hostnames. Default: the first of hostnames.",
+                pattern: HOSTNAME_PATTERN_SOURCE,
+                maxLength: MAX_HOSTNAME_LENGTH,
+                examples: ["rrr.cloud2-stg.example.com"],
             }),
         service: z
             .enum(SERVICES, {
@@ -306,6 +309,7 @@ export const siteFileSchema = z
             .optional()
             .meta({
                 description: "Which release color serves the site: blue, green, or active (the current color). Default: active.",
+                default: "active",
             }),
     })
     .superRefine(

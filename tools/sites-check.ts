@@ -1,0 +1,141 @@
+// Validates the site files of every stack, as the program does before it registers anything:
+// same loader (loadSites), same stack config (sitesDir, allowedDomains), same messages.
+//
+//   npm run sites:check                          every stack (one per Pulumi.<stack>.yaml)
+//   npm run sites:check -- sites/stg/rrr.yaml    the stacks these paths belong to (a site file,
+//                                                a sites folder, or a Pulumi.<stack>.yaml);
+//                                                other paths are ignored: what a pre-commit hook passes
+//
+// Exit 0 with one line per stack when all is valid; exit 1 listing every problem otherwise.
+// Imports no @pulumi/* module, so it starts fast (see package.json, scripts.sites:check).
+import * as path from "path";
+import { loadSites, type SiteSpec } from "../src/sites";
+import { listStacks, ROOT, shownPath, stackFile, type StackSites, stackSites } from "./stacks";
+
+const SITE_FILE = /\.ya?ml$/i;
+const STACK_FILE = /^Pulumi\.(.+)\.ya?ml$/;
+
+export const USAGE = `usage: npm run sites:check [-- <path>...]
+
+Validates the site files of every stack (one per Pulumi.<stack>.yaml), with each stack's
+wp-platform:sitesDir and wp-platform:allowedDomains, exactly as the program does.
+With paths (site files, sites folders, stack files), checks only the stacks they belong to
+and ignores the other paths.`;
+
+/** The outcome for one stack: its sites when valid, else the error the program would throw. */
+export interface StackCheck {
+    readonly stack: string;
+    /** The sites folder as shown in messages; undefined when the stack config could not be read. */
+    readonly sitesDir?: string;
+    readonly sites?: readonly SiteSpec[];
+    readonly error?: Error;
+}
+
+/** Loads the site files of one stack as index.ts does. */
+export function checkStack(target: StackSites, cwd: string = process.cwd()): StackCheck {
+    const sitesDir = shownPath(target.sitesDir, cwd);
+    try {
+        return { stack: target.stack, sitesDir, sites: loadSites(target.sitesDir, { allowedDomains: target.allowedDomains }) };
+    } catch (e) {
+        return { stack: target.stack, sitesDir, error: e instanceof Error ? e : new Error(String(e)) };
+    }
+}
+
+/** The stacks that `paths` (relative to `cwd`) belong to: site files, sites folders, stack files. */
+export function stacksOfPaths(
+    paths: readonly string[],
+    targets: readonly StackSites[],
+    root: string = ROOT,
+    cwd: string = process.cwd(),
+): Set<string> {
+    const found = new Set<string>();
+    const known = new Set(targets.map((t) => t.stack));
+    for (const given of paths) {
+        const p = path.resolve(cwd, given);
+        const stack = STACK_FILE.exec(path.basename(p))?.[1];
+        if (stack !== undefined && path.dirname(p) === path.resolve(root) && known.has(stack)) found.add(stack);
+        for (const target of targets) {
+            const dir = path.resolve(target.sitesDir);
+            if (p === dir || (path.dirname(p) === dir && SITE_FILE.test(p))) found.add(target.stack);
+        }
+    }
+    return found;
+}
+
+export interface CheckIo {
+    readonly root?: string;
+    readonly cwd?: string;
+    readonly out?: (line: string) => void;
+    readonly err?: (line: string) => void;
+}
+
+function summary(check: StackCheck): string {
+    const ids = (check.sites ?? []).map((s) => s.id);
+    const shown = ids.length > 10 ? `${ids.slice(0, 10).join(", ")} and ${ids.length - 10} more` : ids.join(", ");
+    const count = `${ids.length} site${ids.length === 1 ? "" : "s"}`;
+    return `${check.stack}: ok, ${count} in ${check.sitesDir}${ids.length > 0 ? ` (${shown})` : ""}`;
+}
+
+/** The command: returns the exit code. */
+export function runSitesCheck(argv: readonly string[], io: CheckIo = {}): number {
+    const root = io.root ?? ROOT;
+    const cwd = io.cwd ?? process.cwd();
+    const out = io.out ?? ((line: string) => console.log(line));
+    const err = io.err ?? ((line: string) => console.error(line));
+
+    if (argv.includes("-h") || argv.includes("--help")) {
+        out(USAGE);
+        return 0;
+    }
+    const option = argv.find((a) => a.startsWith("-") && a !== "--");
+    if (option !== undefined) {
+        err(`sites:check: unknown option ${option}\n\n${USAGE}`);
+        return 1;
+    }
+    const paths = argv.filter((a) => a !== "--");
+
+    const stacks = listStacks(root);
+    if (stacks.length === 0) {
+        err(`sites:check: no stack: there is no Pulumi.<stack>.yaml in ${root}`);
+        return 1;
+    }
+    // A stack whose config cannot be read is always a failure: the program cannot run it, and its
+    // sites folder, hence whether a given path belongs to it, is unknown.
+    const targets: StackSites[] = [];
+    const checks: StackCheck[] = [];
+    for (const stack of stacks) {
+        try {
+            targets.push(stackSites(stack, root));
+        } catch (e) {
+            const file = shownPath(stackFile(stack, root) ?? path.join(root, `Pulumi.${stack}.yaml`), cwd);
+            const message = e instanceof Error ? e.message : String(e);
+            checks.push({ stack, error: new Error(`cannot read the stack config (${file}): ${message}`) });
+        }
+    }
+    let selected = targets;
+    if (paths.length > 0) {
+        const wanted = stacksOfPaths(paths, targets, root, cwd);
+        selected = targets.filter((t) => wanted.has(t.stack));
+        if (selected.length === 0 && checks.length === 0) {
+            out("sites:check: no site file, sites folder or stack file among the given paths; nothing to check");
+            return 0;
+        }
+    }
+    checks.push(...selected.map((t) => checkStack(t, cwd)));
+    checks.sort((a, b) => (a.stack < b.stack ? -1 : a.stack > b.stack ? 1 : 0));
+
+    for (const check of checks) {
+        if (check.error === undefined) out(summary(check));
+        else err(`${check.stack}: ${check.error.message}`);
+    }
+    const failed = checks.filter((c) => c.error !== undefined).length;
+    if (failed > 0) {
+        err(`sites:check: ${failed} of ${checks.length} stack${checks.length === 1 ? "" : "s"} failed`);
+        return 1;
+    }
+    return 0;
+}
+
+if (require.main === module) {
+    process.exitCode = runSitesCheck(process.argv.slice(2));
+}
