@@ -4,8 +4,9 @@
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { readStackConfig } from "../src/stack-file";
+import { ROOT } from "./stacks";
 
-export const ROOT = path.resolve(__dirname, "..");
+export { ROOT };
 const PROJECT = "wp-platform";
 const SIG_KEY = "4dabf18193072939515e22adb298388d";
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
@@ -138,8 +139,18 @@ function waitForRegistrations(): Promise<void> {
 }
 
 async function resolveOutputs(program: Record<string, unknown>): Promise<Record<string, any>> {
-    const entries = await Promise.all(Object.entries(program).map(async ([key, value]) => [key, await promiseOf(pulumi.output(value))] as const));
+    const entries = await Promise.all(Object.entries(program).map(async ([key, value]) => [key, await settled(pulumi.output(value))] as const));
     return Object.fromEntries(entries);
+}
+
+/**
+ * A stack output's value. In a preview `apply` never runs on a value only known after deployment (a
+ * generated bucket name), so `promiseOf` would wait forever: such a value reads `undefined` here, or
+ * `pulumi.unknown` inside an object.
+ */
+function settled(output: pulumi.Output<unknown>): Promise<unknown> {
+    // `promise(withUnknowns)` is the SDK's own accessor of an Output's value (internal: not in its types).
+    return (output as unknown as { promise(withUnknowns: boolean): Promise<unknown> }).promise(true);
 }
 
 /** The value of an output, once known. */

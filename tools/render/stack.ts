@@ -1,0 +1,159 @@
+// The offline render of a stack: the program run under the Pulumi mocks in preview mode
+// (tools/offline.ts), its Kubernetes objects as validated manifests and its other resources as a
+// table, as files in memory; then written to a folder in one swap.
+import * as fs from "fs";
+import * as path from "path";
+import type * as pulumi from "@pulumi/pulumi";
+import { type ProgramRun, ROOT, configFor, runOffline } from "../offline";
+import { listStacks, stackFile } from "../stacks";
+import { cloudText, isCloudResource } from "./cloud";
+import { manifestText, manifestsOf } from "./kubernetes";
+import { renderMocks } from "./mocks";
+import { KUBERNETES_MODELS_VERSION, KUBERNETES_VERSION, validateObject } from "./validate";
+import { COMPUTED, SECRET, compareText } from "./values";
+
+/** Relative path (with `/`) -> content: the files of one render. */
+export type RenderedFiles = Map<string, string>;
+
+export interface RenderOptions {
+    /** Config keys (without the `wp-platform:` namespace) laid over the stack file's, as `configFor` takes them. */
+    readonly config?: Record<string, unknown>;
+    /** Default: the render's mocks, which invent no value. */
+    readonly mocks?: pulumi.runtime.Mocks;
+}
+
+/** The first line of the README of a render: what marks a folder as one `writeRender` may replace. */
+const README_TITLE = "# Offline render of stack";
+
+/** Invalid manifests: every problem of every object, one per line. */
+export class RenderValidationError extends Error {
+    constructor(readonly problems: readonly string[]) {
+        super(
+            `${problems.length} problem${problems.length === 1 ? "" : "s"} in the Kubernetes objects ` +
+                `(Kubernetes ${KUBERNETES_VERSION} API schema, unknown fields rejected):\n${problems.map((p) => `  ${p}`).join("\n")}`,
+        );
+        this.name = "RenderValidationError";
+    }
+}
+
+/** Throws, naming the stacks there are, unless `stack` has a stack file. */
+export function checkStackName(stack: string): void {
+    // The name becomes a folder under out/: nothing that could climb out of it.
+    if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(stack) || stackFile(stack, ROOT) === undefined) {
+        const known = listStacks(ROOT);
+        throw new Error(
+            `no stack ${JSON.stringify(stack)}: there is no Pulumi.${stack}.yaml; the stacks are ${known.join(", ") || "(none)"}`,
+        );
+    }
+}
+
+/** Runs the program for `stack` and renders it. Rejects with the program's error, or a RenderValidationError. */
+export async function renderStack(stack: string, options: RenderOptions = {}): Promise<RenderedFiles> {
+    return renderRun(stack, await runStack(stack, options), options.config);
+}
+
+/** The program run a render of `stack` is made from: preview mode, the render's mocks. Rejects with the program's error. */
+export async function runStack(stack: string, options: RenderOptions = {}): Promise<ProgramRun> {
+    checkStackName(stack);
+    const { run, error } = await runOffline({
+        stack,
+        config: configFor(stack, options.config ?? {}),
+        mocks: options.mocks ?? renderMocks,
+        preview: true,
+    });
+    if (error) throw error;
+    return run;
+}
+
+/** The files of a render of one program run; throws a RenderValidationError when an object is invalid. */
+export function renderRun(stack: string, run: ProgramRun, overrides: Record<string, unknown> = {}): RenderedFiles {
+    const manifests = manifestsOf(run.resources);
+    const problems: string[] = [];
+    const byFile = new Map<string, string>();
+    for (const manifest of manifests) {
+        const other = byFile.get(manifest.file);
+        if (other !== undefined)
+            problems.push(`${manifest.file}: ${manifest.kind} ${manifest.name}: rendered to the same file as ${other}`);
+        byFile.set(manifest.file, manifest.resource.urn);
+        problems.push(...validateObject(manifest));
+    }
+    if (problems.length > 0) throw new RenderValidationError(problems);
+
+    const files: RenderedFiles = new Map();
+    const cloudCount = run.resources.filter(isCloudResource).length;
+    files.set("README.md", readme(stack, manifests.length, cloudCount, overrides));
+    files.set("cloud.md", cloudText(stack, run.resources));
+    for (const manifest of [...manifests].sort((a, b) => compareText(a.file, b.file)))
+        files.set(manifest.file, manifestText(manifest, stack));
+    return files;
+}
+
+function readme(stack: string, objects: number, cloud: number, overrides: Record<string, unknown>): string {
+    const overridden = Object.keys(overrides).sort(compareText);
+    return [
+        `${README_TITLE} \`${stack}\``,
+        "",
+        `Written by \`npm run render -- ${stack}\` (tools/render.ts): do not edit, render again. The program (index.ts) ran`,
+        `in this process under the Pulumi mock runtime in preview mode, with the config of Pulumi.${stack}.yaml and the`,
+        "site files of its `wp-platform:sitesDir`: no cloud, no cluster, no Pulumi CLI, no state.",
+        ...(overridden.length > 0 ? ["", `Config overridden for this render: ${overridden.map((k) => `\`${k}\``).join(", ")}.`] : []),
+        "",
+        `- \`k8s/<namespace>/<kind>-<name>.yaml\` (\`k8s/_cluster/\` for cluster-scoped objects): the ${objects} Kubernetes`,
+        "  objects, as the program declares them, each validated against the API schema of",
+        `  **Kubernetes ${KUBERNETES_VERSION}** (kubernetes-models ${KUBERNETES_MODELS_VERSION}), unknown fields rejected.`,
+        `- \`cloud.md\`: the ${cloud} other resources (AWS, MySQL, random, providers) with their settings.`,
+        "",
+        `\`${COMPUTED}\` is a value only known after deployment: an output of a resource not created yet (a generated`,
+        `name, an ARN, an address, a random value), or an answer of AWS (account, partition, region). \`${SECRET}\` is a`,
+        "secret: its value is never written here.",
+        "",
+        "This is what the program asks for, not a `pulumi preview`: it does not compare with the state, the cloud",
+        "or the cluster, and what the providers or the API server default is not shown.",
+        "",
+    ].join("\n");
+}
+
+/**
+ * Writes `files` as the whole content of `outDir`: into a new folder beside it, then swapped in,
+ * so a failed write leaves the previous render whole and files of removed objects disappear.
+ * Refuses to replace a folder that is not empty and not a render.
+ */
+export function writeRender(files: RenderedFiles, outDir: string): void {
+    const target = path.resolve(outDir);
+    if (fs.existsSync(target) && fs.readdirSync(target).length > 0 && !isRender(target)) {
+        throw new Error(`${outDir} is not a render (no README.md starting "${README_TITLE}"): not replacing it`);
+    }
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    const temp = fs.mkdtempSync(path.join(path.dirname(target), `.${path.basename(target)}.new-`));
+    try {
+        for (const [file, content] of files) {
+            const dest = path.resolve(temp, ...file.split("/"));
+            if (!dest.startsWith(temp + path.sep)) throw new Error(`${file}: not inside the render`);
+            fs.mkdirSync(path.dirname(dest), { recursive: true });
+            fs.writeFileSync(dest, content);
+        }
+        if (fs.existsSync(target)) {
+            const old = `${temp}.old`;
+            fs.renameSync(target, old);
+            try {
+                fs.renameSync(temp, target);
+            } catch (e) {
+                fs.renameSync(old, target);
+                throw e;
+            }
+            fs.rmSync(old, { recursive: true, force: true });
+        } else {
+            fs.renameSync(temp, target);
+        }
+    } finally {
+        fs.rmSync(temp, { recursive: true, force: true });
+    }
+}
+
+function isRender(dir: string): boolean {
+    try {
+        return fs.readFileSync(path.join(dir, "README.md"), "utf8").startsWith(README_TITLE);
+    } catch {
+        return false;
+    }
+}
