@@ -56,29 +56,26 @@ const release = new Release(
 const deployed = specs.map((site) => {
     const color = siteColor(site, config.release);
     const image = colorImage(config.image, config.release, color);
-    const component = new Site(
-        site.id,
-        {
-            site,
-            stack: config.stack,
-            namespace: platform.namespace,
-            color,
-            image,
-            providers: platform.providers,
-            dbHost: platform.dbHost,
-            bucketName: platform.bucketName,
-            bucketArn: platform.bucketArn,
-            workloadRoleArn: platform.workloadRoleArn,
-            serviceAccountName: platform.serviceAccountName,
-            adminEmail: config.adminEmail,
-            ingress: config.ingress,
-            jobs: config.jobs,
-            runAsUser: config.wordpress.runAsUser,
-            retainData: config.retainDataOnDelete,
-            serving: { service: release.services[color], deployment: release.deployments[color] },
-            preview: config.release.previewDomain ? { domain: config.release.previewDomain, color: otherColor(color) } : undefined,
-        },
-    );
+    const component = new Site(site.id, {
+        site,
+        stack: config.stack,
+        namespace: platform.namespace,
+        color,
+        image,
+        providers: platform.providers,
+        dbHost: platform.dbHost,
+        bucketName: platform.bucketName,
+        bucketArn: platform.bucketArn,
+        workloadRoleArn: platform.workloadRoleArn,
+        serviceAccountName: platform.serviceAccountName,
+        adminEmail: config.adminEmail,
+        ingress: config.ingress,
+        jobs: config.jobs,
+        runAsUser: config.wordpress.runAsUser,
+        retainData: config.retainDataOnDelete,
+        serving: { service: release.services[color], deployment: release.deployments[color] },
+        preview: config.release.previewDomain ? { domain: config.release.previewDomain, color: otherColor(color) } : undefined,
+    });
     return { site, color, image, component };
 });
 verified.resolve({

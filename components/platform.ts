@@ -177,7 +177,11 @@ function createDatabase(name: string, args: PlatformArgs, tags: Record<string, s
 function createBucket(name: string, args: PlatformArgs, tags: Record<string, string>, parent: pulumi.Resource) {
     const bucket = new aws.s3.Bucket(`${name}-files`, { tags }, { parent, protect: args.deletionProtection });
     const bucketOpts = { parent };
-    new aws.s3.BucketOwnershipControls(`${name}-files-ownership`, { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } }, bucketOpts);
+    new aws.s3.BucketOwnershipControls(
+        `${name}-files-ownership`,
+        { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
+        bucketOpts,
+    );
     new aws.s3.BucketPublicAccessBlock(
         `${name}-files-public-access`,
         { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
@@ -200,7 +204,12 @@ function createBucket(name: string, args: PlatformArgs, tags: Record<string, str
             bucket: bucket.id,
             rules: [
                 { id: "expire-old-versions", status: "Enabled", filter: {}, noncurrentVersionExpiration: { noncurrentDays: 90 } },
-                { id: "abort-incomplete-uploads", status: "Enabled", filter: {}, abortIncompleteMultipartUpload: { daysAfterInitiation: 7 } },
+                {
+                    id: "abort-incomplete-uploads",
+                    status: "Enabled",
+                    filter: {},
+                    abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
+                },
             ],
         },
         { parent, dependsOn: [versioning] },

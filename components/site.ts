@@ -83,7 +83,18 @@ export const SALT_NAMES = [
 export const ADMIN_USER = "platform-admin";
 
 /** The database privileges WordPress needs to run and to upgrade its own schema; nothing global. */
-export const DB_PRIVILEGES = ["SELECT", "INSERT", "UPDATE", "DELETE", "CREATE", "DROP", "ALTER", "INDEX", "CREATE TEMPORARY TABLES", "LOCK TABLES"];
+export const DB_PRIVILEGES = [
+    "SELECT",
+    "INSERT",
+    "UPDATE",
+    "DELETE",
+    "CREATE",
+    "DROP",
+    "ALTER",
+    "INDEX",
+    "CREATE TEMPORARY TABLES",
+    "LOCK TABLES",
+];
 
 // The scripts are constants: every value a site file supplies reaches them as an environment
 // variable, never as shell text, so a title such as `Bob's | "Shop"` cannot inject a command.
@@ -215,11 +226,14 @@ function createSecrets(name: string, args: SiteArgs, inputs: SecretInputs, paren
     const adminPassword = new random.RandomPassword(`${name}-admin-password`, { length: 32, special: false }, { parent });
     // One resource for all eight salts: 384 random bytes are 512 base64 characters, 8 x 64.
     const salts = new random.RandomBytes(`${name}-salts`, { length: 384 }, { parent });
-    const saltValues = salts.base64.apply((b64) => Object.fromEntries(SALT_NAMES.map((key, i) => [`WORDPRESS_${key}`, b64.slice(i * 64, (i + 1) * 64)])));
+    const saltValues = salts.base64.apply((b64) =>
+        Object.fromEntries(SALT_NAMES.map((key, i) => [`WORDPRESS_${key}`, b64.slice(i * 64, (i + 1) * 64)])),
+    );
 
     const values = pulumi.secret(
-        pulumi.all([inputs.db.password.result, adminPassword.result, saltValues, args.dbHost, args.bucketName, inputs.roleArn]).apply(
-            ([dbPassword, adminPass, saltMap, dbHost, bucket, roleArn]) => ({
+        pulumi
+            .all([inputs.db.password.result, adminPassword.result, saltValues, args.dbHost, args.bucketName, inputs.roleArn])
+            .apply(([dbPassword, adminPass, saltMap, dbHost, bucket, roleArn]) => ({
                 WORDPRESS_DB_HOST: dbHost,
                 WORDPRESS_DB_NAME: databaseName(id),
                 WORDPRESS_DB_USER: databaseUser(id),
@@ -232,8 +246,7 @@ function createSecrets(name: string, args: SiteArgs, inputs: SecretInputs, paren
                 WP_S3_BUCKET: bucket,
                 WP_S3_PREFIX: sitePrefix(id),
                 WP_S3_ROLE_ARN: roleArn,
-            }),
-        ),
+            })),
     );
 
     const secret = new aws.secretsmanager.Secret(
@@ -281,7 +294,13 @@ interface JobSpec {
     readonly once: boolean;
 }
 
-function createJob(name: string, spec: JobSpec, args: SiteArgs, secretName: pulumi.Input<string>, parent: pulumi.Resource): k8s.batch.v1.Job {
+function createJob(
+    name: string,
+    spec: JobSpec,
+    args: SiteArgs,
+    secretName: pulumi.Input<string>,
+    parent: pulumi.Resource,
+): k8s.batch.v1.Job {
     const site = args.site;
     const labels = { ...siteLabels(site.id), "wp-platform/job": spec.job };
     const env = [
@@ -344,11 +363,23 @@ interface SiteJobs {
  */
 function createJobsAndIngress(name: string, args: SiteArgs, secretName: pulumi.Input<string>, parent: pulumi.Resource): SiteJobs {
     const install = createJob(name, { job: "install", script: INSTALL_SCRIPT, dependsOn: [], once: true }, args, secretName, parent);
-    const theme = createJob(name, { job: "activate-theme", script: ACTIVATE_THEME_SCRIPT, dependsOn: [install], once: true }, args, secretName, parent);
+    const theme = createJob(
+        name,
+        { job: "activate-theme", script: ACTIVATE_THEME_SCRIPT, dependsOn: [install], once: true },
+        args,
+        secretName,
+        parent,
+    );
     const verify = createJob(name, { job: "verify", script: VERIFY_SCRIPT, dependsOn: [theme], once: false }, args, secretName, parent);
     const ingress = createIngress(name, args, [verify, args.serving.service], parent);
     // After the switch, and after the color's pods run the new image, so old pods cannot refill the cache.
-    createJob(name, { job: "flush-caches", script: FLUSH_CACHES_SCRIPT, dependsOn: [ingress, args.serving.deployment], once: false }, args, secretName, parent);
+    createJob(
+        name,
+        { job: "flush-caches", script: FLUSH_CACHES_SCRIPT, dependsOn: [ingress, args.serving.deployment], once: false },
+        args,
+        secretName,
+        parent,
+    );
     if (args.preview) createPreviewIngress(name, args, args.preview, parent);
     return { verify };
 }
@@ -357,7 +388,12 @@ function createIngress(name: string, args: SiteArgs, dependsOn: pulumi.Resource[
     const site = args.site;
     return new k8s.networking.v1.Ingress(
         `${name}-ingress`,
-        ingressSpec(args, { name: siteObjectName(site.id), hosts: site.hostnames, color: args.color, tlsName: siteObjectName(site.id, "tls") }),
+        ingressSpec(args, {
+            name: siteObjectName(site.id),
+            hosts: site.hostnames,
+            color: args.color,
+            tlsName: siteObjectName(site.id, "tls"),
+        }),
         { parent, provider: args.providers.k8s, dependsOn },
     );
 }

@@ -147,16 +147,19 @@ export const rdsInstanceHardened: ResourceCheck = {
         const violations: string[] = [];
         if (props.storageEncrypted !== true) violations.push(`storageEncrypted must be true (is ${show(props.storageEncrypted)})`);
         // AWS's default is private, so an absent value is fine; an explicit true is not.
-        if (props.publiclyAccessible === true) violations.push("publiclyAccessible must be false: the database is reached from inside the VPC only");
+        if (props.publiclyAccessible === true)
+            violations.push("publiclyAccessible must be false: the database is reached from inside the VPC only");
         const retention = props.backupRetentionPeriod;
         if (typeof retention !== "number" || retention < 7) {
             violations.push(`backupRetentionPeriod must be at least 7 days (is ${show(retention)})`);
         }
-        if (props.autoMinorVersionUpgrade === false) violations.push("autoMinorVersionUpgrade must be true: minor versions carry security fixes");
+        if (props.autoMinorVersionUpgrade === false)
+            violations.push("autoMinorVersionUpgrade must be true: minor versions carry security fixes");
         if (!isNonEmpty(props.enabledCloudwatchLogsExports)) {
             violations.push("enabledCloudwatchLogsExports must name at least one log (such as error, slowquery)");
         }
-        if (props.skipFinalSnapshot === true) violations.push("skipFinalSnapshot must be false: deleting the instance must leave a snapshot");
+        if (props.skipFinalSnapshot === true)
+            violations.push("skipFinalSnapshot must be false: deleting the instance must leave a snapshot");
         if (typeof props.finalSnapshotIdentifier !== "string" || props.finalSnapshotIdentifier === "") {
             violations.push("finalSnapshotIdentifier must be set: without it RDS cannot take the final snapshot");
         }
@@ -188,7 +191,9 @@ export const rdsRequireSecureTransport: StackCheck = {
                 );
                 continue;
             }
-            const parameter = asList(group.props.parameters).map(asObject).find((p) => p?.name === TLS_PARAMETER);
+            const parameter = asList(group.props.parameters)
+                .map(asObject)
+                .find((p) => p?.name === TLS_PARAMETER);
             const value = String(parameter?.value ?? "").toUpperCase();
             if (value !== "1" && value !== "ON") {
                 violations.push(
@@ -219,7 +224,11 @@ function statements(document: unknown): { statements: Json[]; error?: string } {
     }
     const o = asObject(doc);
     if (!o) return { statements: [], error: "is not a policy document" };
-    return { statements: asList(o.Statement).map(asObject).filter((s): s is Json => s !== undefined) };
+    return {
+        statements: asList(o.Statement)
+            .map(asObject)
+            .filter((s): s is Json => s !== undefined),
+    };
 }
 
 function isAllow(statement: Json): boolean {
@@ -255,7 +264,14 @@ export const s3BucketHardened: StackCheck = {
     description:
         "Every S3 bucket blocks public access, is encrypted by default, is versioned, denies requests without TLS, " +
         "and expires noncurrent versions and incomplete multipart uploads.",
-    types: [TYPES.bucket, TYPES.bucketPublicAccessBlock, TYPES.bucketEncryption, TYPES.bucketVersioning, TYPES.bucketLifecycle, TYPES.bucketPolicy],
+    types: [
+        TYPES.bucket,
+        TYPES.bucketPublicAccessBlock,
+        TYPES.bucketEncryption,
+        TYPES.bucketVersioning,
+        TYPES.bucketLifecycle,
+        TYPES.bucketPolicy,
+    ],
     check(resources) {
         const violations: string[] = [];
         for (const bucket of resources.filter((r) => r.type === TYPES.bucket)) {
@@ -263,7 +279,9 @@ export const s3BucketHardened: StackCheck = {
             // The program configures a bucket with separate aws.s3.Bucket* resources (inline settings
             // are deprecated in provider v7): those that depend on it, or name it.
             const of = (type: string) =>
-                resources.filter((r) => r.type === type && (r.dependencies.includes(bucket.urn) || names.includes(peek(r.props, "bucket"))));
+                resources.filter(
+                    (r) => r.type === type && (r.dependencies.includes(bucket.urn) || names.includes(peek(r.props, "bucket"))),
+                );
             const problem = (message: string) => violations.push(`${bucket.name}: ${message}`);
 
             const blocks = of(TYPES.bucketPublicAccessBlock);
@@ -274,9 +292,12 @@ export const s3BucketHardened: StackCheck = {
             }
 
             const encrypted = of(TYPES.bucketEncryption).some((e) =>
-                asList(e.props.rules).some((rule) => SSE_ALGORITHMS.has(String(at(rule, "applyServerSideEncryptionByDefault", "sseAlgorithm")))),
+                asList(e.props.rules).some((rule) =>
+                    SSE_ALGORITHMS.has(String(at(rule, "applyServerSideEncryptionByDefault", "sseAlgorithm"))),
+                ),
             );
-            if (!encrypted) problem("has no default encryption (BucketServerSideEncryptionConfiguration with sseAlgorithm aws:kms or AES256)");
+            if (!encrypted)
+                problem("has no default encryption (BucketServerSideEncryptionConfiguration with sseAlgorithm aws:kms or AES256)");
 
             const versioned = of(TYPES.bucketVersioning).some((v) => at(v.props, "versioningConfiguration", "status") === "Enabled");
             if (!versioned) problem("versioning must be Enabled (BucketVersioning), so a deleted or overwritten file can be recovered");
@@ -289,7 +310,8 @@ export const s3BucketHardened: StackCheck = {
                         'and its objects, Condition Bool aws:SecureTransport "false")',
                 );
             }
-            if (policies.length > 1) problem(`has ${policies.length} BucketPolicy resources; a bucket has one policy, and they overwrite each other`);
+            if (policies.length > 1)
+                problem(`has ${policies.length} BucketPolicy resources; a bucket has one policy, and they overwrite each other`);
 
             const rules = of(TYPES.bucketLifecycle)
                 .flatMap((l) => asList(l.props.rules).map(asObject))
@@ -298,7 +320,9 @@ export const s3BucketHardened: StackCheck = {
                 problem("has no enabled lifecycle rule expiring noncurrent versions (noncurrentVersionExpiration) over the whole bucket");
             }
             if (!rules.some((r) => Number(at(r, "abortIncompleteMultipartUpload", "daysAfterInitiation")) > 0)) {
-                problem("has no enabled lifecycle rule aborting incomplete multipart uploads (abortIncompleteMultipartUpload) over the whole bucket");
+                problem(
+                    "has no enabled lifecycle rule aborting incomplete multipart uploads (abortIncompleteMultipartUpload) over the whole bucket",
+                );
             }
         }
         return violations;
@@ -340,13 +364,15 @@ export const iamNoWildcards: ResourceCheck = {
                 if (!isAllow(statement)) return;
                 const where = `${label}: Allow statement ${statement.Sid ? show(statement.Sid) : i}`;
                 for (const action of strings(statement.Action)) {
-                    if (action === "*" || /^[A-Za-z0-9-]+:\*$/.test(action)) violations.push(`${where} grants every action of ${show(action)}`);
+                    if (action === "*" || /^[A-Za-z0-9-]+:\*$/.test(action))
+                        violations.push(`${where} grants every action of ${show(action)}`);
                 }
                 if (statement.NotAction !== undefined) violations.push(`${where} uses NotAction: it grants every other action`);
                 if (strings(statement.Resource).includes("*")) violations.push(`${where} applies to every resource ("*")`);
                 if (statement.NotResource !== undefined) violations.push(`${where} uses NotResource: it applies to every other resource`);
                 const principal = statement.Principal;
-                if (principal === "*" || strings(at(principal, "AWS")).includes("*")) violations.push(`${where} trusts every principal ("*")`);
+                if (principal === "*" || strings(at(principal, "AWS")).includes("*"))
+                    violations.push(`${where} trusts every principal ("*")`);
             });
         }
         return violations;
@@ -388,11 +414,14 @@ export const siteRoleOwnPrefix: ResourceCheck = {
             }
             for (const resource of strings(statement.Resource)) {
                 if (/^arn:[^:]+:s3:::[^/]+\/.*$/.test(resource)) {
-                    if (!objectArn.test(resource)) violations.push(`${where} reaches objects ${show(resource)} outside ${prefix}* of the bucket`);
+                    if (!objectArn.test(resource))
+                        violations.push(`${where} reaches objects ${show(resource)} outside ${prefix}* of the bucket`);
                 } else if (/^arn:[^:]+:s3:::[^/*?]+$/.test(resource)) {
                     const beyondListing = actions.filter((a) => !LIST_ACTIONS.has(a));
                     if (beyondListing.length > 0) {
-                        violations.push(`${where} grants ${beyondListing.join(", ")} on the whole bucket ${show(resource)}; only listing is allowed there`);
+                        violations.push(
+                            `${where} grants ${beyondListing.join(", ")} on the whole bucket ${show(resource)}; only listing is allowed there`,
+                        );
                     }
                     const prefixes = PREFIX_CONDITIONS.flatMap((op) => strings(at(statement.Condition, op, "s3:prefix")));
                     if (prefixes.length === 0 || !prefixes.every((p) => p.startsWith(prefix))) {
@@ -446,7 +475,8 @@ export const secretsPresent: ResourceCheck = {
         const spec = SECRET_FIELDS[type];
         if (!spec) return [];
         const set = spec.fields.filter((f) => isNonEmpty(props[f]));
-        if (spec.required === "each") return spec.fields.filter((f) => !set.includes(f)).map((f) => `${f} must be set (a non-empty secret)`);
+        if (spec.required === "each")
+            return spec.fields.filter((f) => !set.includes(f)).map((f) => `${f} must be set (a non-empty secret)`);
         if (spec.required === "any" && set.length === 0) return [`one of ${spec.fields.join(", ")} must be set (a non-empty secret)`];
         return [];
     },
@@ -508,7 +538,16 @@ function containerLabel(kind: string, container: Json): string {
 }
 
 // The volume types the restricted Pod Security Standard allows.
-const RESTRICTED_VOLUMES = new Set(["configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim", "projected", "secret"]);
+const RESTRICTED_VOLUMES = new Set([
+    "configMap",
+    "csi",
+    "downwardAPI",
+    "emptyDir",
+    "ephemeral",
+    "persistentVolumeClaim",
+    "projected",
+    "secret",
+]);
 const SECCOMP_PROFILES = new Set(["RuntimeDefault", "Localhost"]);
 
 export const podSecurityRestricted: ResourceCheck = {
@@ -526,7 +565,8 @@ export const podSecurityRestricted: ResourceCheck = {
         }
         for (const volume of asList(spec.volumes).map(asObject)) {
             const kind = Object.keys(volume ?? {}).find((k) => k !== "name");
-            if (kind && !RESTRICTED_VOLUMES.has(kind)) violations.push(`volume ${show(volume?.name)} is of type ${kind}, not allowed by the restricted standard`);
+            if (kind && !RESTRICTED_VOLUMES.has(kind))
+                violations.push(`volume ${show(volume?.name)} is of type ${kind}, not allowed by the restricted standard`);
         }
         const pod = asObject(spec.securityContext) ?? {};
         const podSeccomp = at(pod, "seccompProfile", "type");
@@ -553,7 +593,8 @@ export const podSecurityRestricted: ResourceCheck = {
                 violations.push(`${label} must use the RuntimeDefault seccomp profile (on the pod or the container; is ${show(seccomp)})`);
             }
             for (const port of asList(container.ports).map(asObject)) {
-                if (port?.hostPort !== undefined && port.hostPort !== 0) violations.push(`${label} must not use hostPort ${show(port.hostPort)}`);
+                if (port?.hostPort !== undefined && port.hostPort !== 0)
+                    violations.push(`${label} must not use hostPort ${show(port.hostPort)}`);
             }
         }
         return violations;
@@ -590,7 +631,12 @@ export const jobsBounded: ResourceCheck = {
     description: "Jobs set a backoffLimit and an activeDeadlineSeconds, so a failing Job fails the update instead of retrying forever.",
     types: [TYPES.job, TYPES.cronJob],
     check(type, props) {
-        const spec = type === TYPES.job ? asObject(props.spec) : type === TYPES.cronJob ? asObject(at(props, "spec", "jobTemplate", "spec")) : undefined;
+        const spec =
+            type === TYPES.job
+                ? asObject(props.spec)
+                : type === TYPES.cronJob
+                  ? asObject(at(props, "spec", "jobTemplate", "spec"))
+                  : undefined;
         if (!spec) return type === TYPES.job || type === TYPES.cronJob ? ["has no Job spec"] : [];
         const violations: string[] = [];
         const backoff = spec.backoffLimit;
@@ -666,10 +712,15 @@ export const wordpressNetworkPolicy: StackCheck = {
             const namespace = at(deployment.props, "metadata", "namespace");
             const labels = asObject(at(deployment.props, "spec", "template", "metadata", "labels")) ?? {};
             const selecting = policies.filter(
-                (p) => at(p.props, "metadata", "namespace") === namespace && selects(at(p.props, "spec", "podSelector"), labels) && appliesToIngress(p),
+                (p) =>
+                    at(p.props, "metadata", "namespace") === namespace &&
+                    selects(at(p.props, "spec", "podSelector"), labels) &&
+                    appliesToIngress(p),
             );
             if (selecting.length === 0) {
-                violations.add(`${deployment.name}: no NetworkPolicy of its namespace selects its pods (labels ${show(labels)}) for ingress`);
+                violations.add(
+                    `${deployment.name}: no NetworkPolicy of its namespace selects its pods (labels ${show(labels)}) for ingress`,
+                );
             }
             // NetworkPolicies add up: any one of them that admits more widens what reaches the pods.
             for (const policy of selecting) {
@@ -679,7 +730,9 @@ export const wordpressNetworkPolicy: StackCheck = {
                     if (from.length === 0) violations.add(`${where}: ingress rule ${i} admits traffic from anywhere (no from)`);
                     for (const peer of from) {
                         if (at(peer, "ipBlock") !== undefined) {
-                            violations.add(`${where}: ingress rule ${i} admits an ipBlock; only the ingress controller's namespace may reach the pods`);
+                            violations.add(
+                                `${where}: ingress rule ${i} admits an ipBlock; only the ingress controller's namespace may reach the pods`,
+                            );
                         } else if (!pinsNamespace(at(peer, "namespaceSelector"), options.ingressControllerNamespace)) {
                             violations.add(
                                 `${where}: ingress rule ${i} admits ${show(peer)}; only the namespace ${show(options.ingressControllerNamespace)} ` +
@@ -727,7 +780,9 @@ function stackPolicy(check: StackCheck): StackValidationPolicy {
         ...(check.options?.length
             ? {
                   configSchema: {
-                      properties: Object.fromEntries(check.options.map((o) => [o, { type: "string" as const, default: DEFAULT_STACK_OPTIONS[o] }])),
+                      properties: Object.fromEntries(
+                          check.options.map((o) => [o, { type: "string" as const, default: DEFAULT_STACK_OPTIONS[o] }]),
+                      ),
                   },
               }
             : {}),
@@ -740,7 +795,8 @@ function stackPolicy(check: StackCheck): StackValidationPolicy {
                 dependencies: r.dependencies.map((d) => d.urn),
             }));
             const options: StackOptions = { ...DEFAULT_STACK_OPTIONS, ...args.getConfig<Partial<StackOptions>>() };
-            for (const violation of check.check(resources, options)) reportViolation(violation, subjectOf(violation, resources, check.types));
+            for (const violation of check.check(resources, options))
+                reportViolation(violation, subjectOf(violation, resources, check.types));
         },
     };
 }

@@ -39,15 +39,23 @@ const releaseSchema = z
 const networkSchema = z
     .object({
         vpcId: z.string().regex(/^vpc-[0-9a-f]+$/, 'a VPC id, "vpc-..."'),
-        subnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]+$/, 'a subnet id, "subnet-..."')).min(2, "at least two private subnets (RDS needs two availability zones)"),
+        subnetIds: z
+            .array(z.string().regex(/^subnet-[0-9a-f]+$/, 'a subnet id, "subnet-..."'))
+            .min(2, "at least two private subnets (RDS needs two availability zones)"),
         nodeSecurityGroupId: z.string().regex(/^sg-[0-9a-f]+$/, 'a security group id, "sg-..."'),
     })
     .strict();
 
 const databaseSchema = z
     .object({
-        instanceClass: z.string().regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, 'an RDS instance class such as "db.t4g.medium"').default("db.t4g.medium"),
-        engineVersion: z.string().regex(/^8\.[0-9]+(\.[0-9]+)?$/, 'a MySQL 8 version such as "8.0" or "8.4"').default("8.0"),
+        instanceClass: z
+            .string()
+            .regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, 'an RDS instance class such as "db.t4g.medium"')
+            .default("db.t4g.medium"),
+        engineVersion: z
+            .string()
+            .regex(/^8\.[0-9]+(\.[0-9]+)?$/, 'a MySQL 8 version such as "8.0" or "8.4"')
+            .default("8.0"),
         allocatedStorage: z.number().int().min(20).max(65536).default(20),
         maxAllocatedStorage: z.number().int().min(20).max(65536).default(100),
         multiAz: z.boolean().default(false),
@@ -63,9 +71,18 @@ const databaseSchema = z
 const wordpressSchema = z
     .object({
         port: z.number().int().min(1024, "a port of 1024 or more: the image runs as non-root").max(65535).default(8080),
-        probePath: z.string().regex(/^\/[A-Za-z0-9._~\/-]*$/, "an absolute URL path").default("/healthz"),
-        requests: z.object({ cpu: quantity.default("250m"), memory: quantity.default("256Mi") }).strict().prefault({}),
-        limits: z.object({ cpu: quantity.default("1"), memory: quantity.default("512Mi") }).strict().prefault({}),
+        probePath: z
+            .string()
+            .regex(/^\/[A-Za-z0-9._~\/-]*$/, "an absolute URL path")
+            .default("/healthz"),
+        requests: z
+            .object({ cpu: quantity.default("250m"), memory: quantity.default("256Mi") })
+            .strict()
+            .prefault({}),
+        limits: z
+            .object({ cpu: quantity.default("1"), memory: quantity.default("512Mi") })
+            .strict()
+            .prefault({}),
         minReplicas: z.number().int().min(1).max(100).default(2),
         maxReplicas: z.number().int().min(1).max(500).default(10),
         targetCpuUtilization: z.number().int().min(10).max(100).default(70),
@@ -110,7 +127,12 @@ const configSchema = z.object({
     retainDataOnDelete: z.boolean().default(false),
     deletionProtection: z.boolean().optional(),
     adminEmail: z.email("an e-mail address"),
-    oidcProviderArn: z.string().regex(/^arn:aws[a-z-]*:iam::[0-9]{12}:oidc-provider\/.+$/, 'the ARN of the cluster\'s IAM OIDC provider, "arn:aws:iam::<account>:oidc-provider/<issuer>"'),
+    oidcProviderArn: z
+        .string()
+        .regex(
+            /^arn:aws[a-z-]*:iam::[0-9]{12}:oidc-provider\/.+$/,
+            'the ARN of the cluster\'s IAM OIDC provider, "arn:aws:iam::<account>:oidc-provider/<issuer>"',
+        ),
     kubeContext: z.string().min(1).optional(),
     network: networkSchema,
     database: databaseSchema.prefault({}),
@@ -152,7 +174,9 @@ const JSON_KEYS: ReadonlySet<string> = new Set([
 
 export class ConfigError extends Error {
     constructor(readonly problems: readonly string[]) {
-        super(`${problems.length} problem${problems.length === 1 ? "" : "s"} in the stack config:\n${problems.map((p) => `  ${p}`).join("\n")}`);
+        super(
+            `${problems.length} problem${problems.length === 1 ? "" : "s"} in the stack config:\n${problems.map((p) => `  ${p}`).join("\n")}`,
+        );
         this.name = "ConfigError";
     }
 }
@@ -169,7 +193,9 @@ export function parseConfig(raw: Readonly<Record<string, string>>, stack: string
         if (ns !== NAMESPACE) continue;
         if (!(CONFIG_KEYS as readonly string[]).includes(key)) {
             const guess = closest(key, CONFIG_KEYS);
-            problems.push(`${fullKey}: unknown key${guess ? ` (did you mean ${NAMESPACE}:${guess}?)` : ""}; known keys: ${CONFIG_KEYS.join(", ")}`);
+            problems.push(
+                `${fullKey}: unknown key${guess ? ` (did you mean ${NAMESPACE}:${guess}?)` : ""}; known keys: ${CONFIG_KEYS.join(", ")}`,
+            );
             continue;
         }
         if (!JSON_KEYS.has(key)) {
@@ -179,7 +205,9 @@ export function parseConfig(raw: Readonly<Record<string, string>>, stack: string
         try {
             values[key] = JSON.parse(value);
         } catch {
-            problems.push(`${fullKey}: ${JSON.stringify(value)} is not valid here; set it with \`pulumi config set --path\` or as YAML in Pulumi.${stack}.yaml`);
+            problems.push(
+                `${fullKey}: ${JSON.stringify(value)} is not valid here; set it with \`pulumi config set --path\` or as YAML in Pulumi.${stack}.yaml`,
+            );
         }
     }
     const result = configSchema.safeParse(values);
@@ -236,7 +264,6 @@ function closest(word: string, known: readonly string[]): string | undefined {
     }
     return best;
 }
-
 
 /** `<image>@<digest>`: the only way the program refers to an image. */
 export function imageRef(image: string, digest: string): string {

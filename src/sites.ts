@@ -65,8 +65,7 @@ const MAX_HOSTNAME_LENGTH = 253;
 const MAX_LABEL_LENGTH = 63;
 const LABEL_PATTERN = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/;
 // For the generated JSON Schema only; the checks below give the precise message.
-const HOSTNAME_PATTERN_SOURCE =
-    "^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$";
+const HOSTNAME_PATTERN_SOURCE = "^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$";
 const SITE_FILE_NAME = /\.ya?ml$/i;
 
 const ID_RULE = `1 to ${MAX_SITE_ID_LENGTH} lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen`;
@@ -127,7 +126,10 @@ export function isHostname(s: string): boolean {
 }
 
 function normalizeDomain(domain: string): string {
-    return domain.trim().toLowerCase().replace(/^\.+|\.+$/g, "");
+    return domain
+        .trim()
+        .toLowerCase()
+        .replace(/^\.+|\.+$/g, "");
 }
 
 /** True when `host` equals one of `domains` or is under one (`a.example.com` is under `example.com`, `badexample.com` is not). */
@@ -172,9 +174,7 @@ function typeError(expected: string, requiredHint: string) {
         const found = issue.input;
         if (found === undefined) return `is required: ${requiredHint}`;
         const quoteHint =
-            expected.includes("string") && (typeof found === "number" || typeof found === "boolean")
-                ? "; put the value in quotes"
-                : "";
+            expected.includes("string") && (typeof found === "number" || typeof found === "boolean") ? "; put the value in quotes" : "";
         return `must be ${expected}, not ${describeValue(found)}${quoteHint}`;
     };
 }
@@ -303,8 +303,7 @@ export const siteFileSchema = z
             }),
         service: z
             .enum(SERVICES, {
-                error: (issue) =>
-                    `must be one of ${SERVICES.join(", ")}, not ${describeValue(issue.input)}`,
+                error: (issue) => `must be one of ${SERVICES.join(", ")}, not ${describeValue(issue.input)}`,
             })
             .optional()
             .meta({
@@ -347,7 +346,6 @@ const FIELD_ALIASES: Readonly<Record<string, string>> = {
     colour: "service",
     template: "theme",
 };
-
 
 /** The known field an unknown key most likely meant, if any. */
 function suggestField(key: string): string | undefined {
@@ -811,9 +809,7 @@ export function loadSites(dir: string, options: LoadSitesOptions = {}): SiteSpec
         throw new SiteFileError([{ file: shownDir, message: `the sites folder cannot be read (${errorCode(e)})` }], where);
     }
     // Sorted by code unit, not locale: the result must not depend on the directory or the machine.
-    const names = entries
-        .filter((e) => SITE_FILE_NAME.test(e.name))
-        .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const names = entries.filter((e) => SITE_FILE_NAME.test(e.name)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 
     const analyses: FileAnalysis[] = names.map((entry) => {
         const filePath = path.join(dir, entry.name);
@@ -874,7 +870,5 @@ export function loadSites(dir: string, options: LoadSitesOptions = {}): SiteSpec
     }
     if (problems.length > 0) throw new SiteFileError(problems, where);
 
-    return analyses
-        .map((a) => a.spec as SiteSpec)
-        .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    return analyses.map((a) => a.spec as SiteSpec).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }

@@ -38,7 +38,13 @@ describe("parseConfig", () => {
     });
 
     it("fills in defaults and resolves sitesDir to sites/<stack>", () => {
-        const raw = stackConfig("stg", { sitesDir: undefined, namespace: undefined, database: undefined, wordpress: undefined, deletionProtection: undefined });
+        const raw = stackConfig("stg", {
+            sitesDir: undefined,
+            namespace: undefined,
+            database: undefined,
+            wordpress: undefined,
+            deletionProtection: undefined,
+        });
         const config = parseConfig(raw, "stg", ROOT);
         expect(config.sitesDir).to.equal(path.join(ROOT, "sites", "stg"));
         expect(config.namespace).to.equal("wp-platform");
@@ -80,7 +86,10 @@ describe("parseConfig", () => {
     it("reports every problem at once", () => {
         const problems = problemsOf(stackConfig("stg", { image: undefined, adminEmail: "nobody", retainDataOnDelete: "yes" }));
         expect(problems).to.have.length(3);
-        expect(problems.join("\n")).to.contain("wp-platform:image").and.contain("wp-platform:adminEmail").and.contain("wp-platform:retainDataOnDelete");
+        expect(problems.join("\n"))
+            .to.contain("wp-platform:image")
+            .and.contain("wp-platform:adminEmail")
+            .and.contain("wp-platform:retainDataOnDelete");
     });
 
     it("leaves other namespaces (aws:region) alone", () => {

@@ -21,32 +21,80 @@ interface Case {
 
 const CASES: Case[] = [
     { name: "YAML syntax error", files: { "bad.yaml": "id: bad\nname: [unclosed\n" }, expect: ["bad.yaml:3:1", /YAML syntax error/] },
-    { name: "tabs as indentation", files: { "bad.yaml": "id: bad\nhostnames:\n\t- bad.cloud2-stg.example.com\n" }, expect: ["bad.yaml:3:", /tab/i] },
-    { name: "duplicate key", files: { "bad.yaml": stringify(siteFile("bad")) + "theme: astra\n" }, expect: ["bad.yaml:6:1", "theme", /given twice \(first on line 3\)/] },
+    {
+        name: "tabs as indentation",
+        files: { "bad.yaml": "id: bad\nhostnames:\n\t- bad.cloud2-stg.example.com\n" },
+        expect: ["bad.yaml:3:", /tab/i],
+    },
+    {
+        name: "duplicate key",
+        files: { "bad.yaml": stringify(siteFile("bad")) + "theme: astra\n" },
+        expect: ["bad.yaml:6:1", "theme", /given twice \(first on line 3\)/],
+    },
     { name: "a list instead of a mapping", files: { "bad.yaml": "- id: bad\n" }, expect: ["bad.yaml:1:1", /mapping/] },
     { name: "a scalar instead of a mapping", files: { "bad.yaml": "just text\n" }, expect: ["bad.yaml:1:1", /mapping/] },
     { name: "an empty file", files: { "bad.yaml": "" }, expect: ["bad.yaml", /empty/] },
-    { name: "bytes that are not UTF-8", files: { "bad.yaml": Buffer.from([0x69, 0x64, 0x3a, 0x20, 0xff, 0xfe, 0x0a]) }, expect: ["bad.yaml:1:5", /UTF-8/] },
-    { name: "an unknown key", files: { "bad.yaml": stringify(siteFile("bad")) + "hostname: x.cloud2-stg.example.com\n" }, expect: ["bad.yaml:6:1", "hostname", 'did you mean "hostnames"'] },
-    { name: "a wrong type", files: { "bad.yaml": stringify(siteFile("bad", { hostnames: "bad.cloud2-stg.example.com" })) }, expect: ["bad.yaml:4:12", "hostnames", /must be a list/] },
-    { name: "an id that is too long", files: { "a-very-long-site-id-over-24.yaml": stringify(siteFile("a-very-long-site-id-over-24")) }, expect: [":1:5", "id", /24/] },
-    { name: "an id that is not DNS-safe", files: { "Bad_Id.yaml": stringify(siteFile("Bad_Id")) }, expect: ["Bad_Id.yaml:1:5", "id", /lowercase/] },
+    {
+        name: "bytes that are not UTF-8",
+        files: { "bad.yaml": Buffer.from([0x69, 0x64, 0x3a, 0x20, 0xff, 0xfe, 0x0a]) },
+        expect: ["bad.yaml:1:5", /UTF-8/],
+    },
+    {
+        name: "an unknown key",
+        files: { "bad.yaml": stringify(siteFile("bad")) + "hostname: x.cloud2-stg.example.com\n" },
+        expect: ["bad.yaml:6:1", "hostname", 'did you mean "hostnames"'],
+    },
+    {
+        name: "a wrong type",
+        files: { "bad.yaml": stringify(siteFile("bad", { hostnames: "bad.cloud2-stg.example.com" })) },
+        expect: ["bad.yaml:4:12", "hostnames", /must be a list/],
+    },
+    {
+        name: "an id that is too long",
+        files: { "a-very-long-site-id-over-24.yaml": stringify(siteFile("a-very-long-site-id-over-24")) },
+        expect: [":1:5", "id", /24/],
+    },
+    {
+        name: "an id that is not DNS-safe",
+        files: { "Bad_Id.yaml": stringify(siteFile("Bad_Id")) },
+        expect: ["Bad_Id.yaml:1:5", "id", /lowercase/],
+    },
     { name: "a reserved id", files: { "platform.yaml": stringify(siteFile("platform")) }, expect: ["platform.yaml:1:5", "id", /reserved/] },
     {
         name: "a hostname on two sites",
         files: { "bad.yaml": stringify(siteFile("bad", { hostnames: ["good.cloud2-stg.example.com"] })) },
         expect: ["good.yaml:5:5", "bad.yaml:5:5", "hostnames[0]", /one site only/],
     },
-    { name: "a hostname outside allowedDomains", files: { "bad.yaml": stringify(siteFile("bad", { hostnames: ["bad.example.net"] })) }, expect: ["bad.yaml:5:5", "hostnames[0]", "cloud2-stg.example.com"] },
-    { name: "an upper-case hostname", files: { "bad.yaml": stringify(siteFile("bad", { hostnames: ["Bad.cloud2-stg.example.com"] })) }, expect: ["bad.yaml:5:5", "hostnames[0]", /lowercase/] },
-    { name: "a wildcard hostname", files: { "bad.yaml": stringify(siteFile("bad", { hostnames: ["*.cloud2-stg.example.com"] })) }, expect: ["bad.yaml:5:5", "hostnames[0]", /wildcard/] },
+    {
+        name: "a hostname outside allowedDomains",
+        files: { "bad.yaml": stringify(siteFile("bad", { hostnames: ["bad.example.net"] })) },
+        expect: ["bad.yaml:5:5", "hostnames[0]", "cloud2-stg.example.com"],
+    },
+    {
+        name: "an upper-case hostname",
+        files: { "bad.yaml": stringify(siteFile("bad", { hostnames: ["Bad.cloud2-stg.example.com"] })) },
+        expect: ["bad.yaml:5:5", "hostnames[0]", /lowercase/],
+    },
+    {
+        name: "a wildcard hostname",
+        files: { "bad.yaml": stringify(siteFile("bad", { hostnames: ["*.cloud2-stg.example.com"] })) },
+        expect: ["bad.yaml:5:5", "hostnames[0]", /wildcard/],
+    },
     {
         name: "a canonical hostname not in the list",
         files: { "bad.yaml": stringify(siteFile("bad", { canonicalHostname: "other.cloud2-stg.example.com" })) },
         expect: ["bad.yaml:6:20", "canonicalHostname", "bad.cloud2-stg.example.com"],
     },
-    { name: "an unknown service", files: { "bad.yaml": stringify(siteFile("bad", { service: "purple" })) }, expect: ["bad.yaml:6:10", "service", /blue, green, active/] },
-    { name: "a file over 64 KiB", files: { "bad.yaml": stringify(siteFile("bad")) + `# ${"x".repeat(65536)}\n` }, expect: ["bad.yaml", /64 KiB/] },
+    {
+        name: "an unknown service",
+        files: { "bad.yaml": stringify(siteFile("bad", { service: "purple" })) },
+        expect: ["bad.yaml:6:10", "service", /blue, green, active/],
+    },
+    {
+        name: "a file over 64 KiB",
+        files: { "bad.yaml": stringify(siteFile("bad")) + `# ${"x".repeat(65536)}\n` },
+        expect: ["bad.yaml", /64 KiB/],
+    },
 ];
 
 function sitesDir(files: Record<string, string | Buffer>): string {
@@ -86,13 +134,21 @@ describe("input hardening", () => {
     });
 
     it("reports the problems of several bad files together", async () => {
-        await expectRefused(sitesDir({ "one.yaml": "- x\n", "two.yaml": stringify(siteFile("two", { service: "red" })) }), ["one.yaml:1:1", "two.yaml:6:10", /2 problems/]);
+        await expectRefused(sitesDir({ "one.yaml": "- x\n", "two.yaml": stringify(siteFile("two", { service: "red" })) }), [
+            "one.yaml:1:1",
+            "two.yaml:6:10",
+            /2 problems/,
+        ]);
     });
 
     it("refuses a release digest that is a tag or `latest`, registering nothing", async () => {
-        await expectRefused(sitesDir({}), ["wp-platform:release.blue", '"latest" is not a digest', "wp-platform:release.green", '"6.8.3"'], {
-            release: { active: "blue", blue: "latest", green: "6.8.3" },
-        });
+        await expectRefused(
+            sitesDir({}),
+            ["wp-platform:release.blue", '"latest" is not a digest', "wp-platform:release.green", '"6.8.3"'],
+            {
+                release: { active: "blue", blue: "latest", green: "6.8.3" },
+            },
+        );
     });
 
     it("refuses a config with an unknown key or a wrong type, registering nothing", async () => {

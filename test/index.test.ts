@@ -90,7 +90,8 @@ describe("the program", () => {
 
     it("registers the same resources whatever order the file system lists the site files in", async () => {
         const readdir = fs.readdirSync;
-        const reversed = ((...args: Parameters<typeof fs.readdirSync>) => [...(readdir(...args) as unknown[])].reverse()) as typeof fs.readdirSync;
+        const reversed = ((...args: Parameters<typeof fs.readdirSync>) =>
+            [...(readdir(...args) as unknown[])].reverse()) as typeof fs.readdirSync;
         let listed = 0;
         fs.readdirSync = ((...args: Parameters<typeof fs.readdirSync>) => (listed++, reversed(...args))) as typeof fs.readdirSync;
         try {
@@ -160,7 +161,9 @@ describe("adding and removing a site", () => {
     });
 
     it("gives the same result whatever order the files are written in", async () => {
-        const reversed = await runProgram({ sites: { "gamma.yaml": siteFile("gamma"), "beta.yaml": siteFile("beta"), "alpha.yaml": siteFile("alpha") } });
+        const reversed = await runProgram({
+            sites: { "gamma.yaml": siteFile("gamma"), "beta.yaml": siteFile("beta"), "alpha.yaml": siteFile("alpha") },
+        });
         expect(diffRuns(withThree, reversed)).to.deep.equal({ added: [], removed: [], changed: [] });
     });
 });

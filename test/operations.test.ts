@@ -7,7 +7,9 @@ import { type ProgramRun, type SiteFiles, runProgram, siteFile } from "./support
 const D1 = `sha256:${"1".repeat(64)}`;
 const D2 = `sha256:${"2".repeat(64)}`;
 const D3 = `sha256:${"3".repeat(64)}`;
-const release = (active: string, blue = D1, green = D2, more: Record<string, unknown> = {}) => ({ release: { active, blue, green, ...more } });
+const release = (active: string, blue = D1, green = D2, more: Record<string, unknown> = {}) => ({
+    release: { active, blue, green, ...more },
+});
 
 /** alpha and beta follow the active color (blue); gamma is pinned to green. */
 const FLEET: SiteFiles = {
@@ -43,13 +45,20 @@ describe("operations", () => {
         expect(diff.added).to.deep.equal([]);
         expect(diff.removed).to.deep.equal([]);
         expect(names(diff.changed)).to.deep.equal(
-            sorted(["kubernetes:apps/v1:Deployment::blue-deployment", "kubernetes:core/v1:ConfigMap::canary-env", ...reran("alpha"), ...reran("beta")]),
+            sorted([
+                "kubernetes:apps/v1:Deployment::blue-deployment",
+                "kubernetes:core/v1:ConfigMap::canary-env",
+                ...reran("alpha"),
+                ...reran("beta"),
+            ]),
         );
         // The new image is what the re-run Jobs and the Deployment carry; provisioning keeps its own.
         const image = (run: ProgramRun, type: string, name: string) => run.get(type, name).inputs.spec.template.spec.containers[0].image;
         expect(image(after, "kubernetes:batch/v1:Job", "alpha-verify")).to.match(/@sha256:3{64}$/);
         expect(image(after, "kubernetes:apps/v1:Deployment", "blue-deployment")).to.match(/@sha256:3{64}$/);
-        expect(after.get("kubernetes:batch/v1:Job", "alpha-install").ignoreChanges).to.deep.equal(["spec.template.spec.containers[0].image"]);
+        expect(after.get("kubernetes:batch/v1:Job", "alpha-install").ignoreChanges).to.deep.equal([
+            "spec.template.spec.containers[0].image",
+        ]);
     });
 
     it("new digest on the spare color: its Deployment only, since no site is on it", async () => {
@@ -72,7 +81,9 @@ describe("operations", () => {
                 ...moved("beta"),
             ]),
         );
-        expect(after.get("kubernetes:networking.k8s.io/v1:Ingress", "alpha-ingress").inputs.spec.rules[0].http.paths[0].backend.service.name).to.equal("green");
+        expect(
+            after.get("kubernetes:networking.k8s.io/v1:Ingress", "alpha-ingress").inputs.spec.rules[0].http.paths[0].backend.service.name,
+        ).to.equal("green");
         expect(JSON.parse(after.get("kubernetes:core/v1:ConfigMap", "canary-env").inputs.data.canaryEnv).selector).to.equal("green");
     });
 
@@ -81,15 +92,22 @@ describe("operations", () => {
         const before = await runProgram({ config: release("blue"), sites });
         const after = await runProgram({ config: release("green"), sites });
         const changed = names(diffRuns(before, after).changed);
-        expect(changed).to.include.members(["kubernetes:autoscaling/v2:HorizontalPodAutoscaler::blue-hpa", "kubernetes:autoscaling/v2:HorizontalPodAutoscaler::green-hpa"]);
-        const hpa = (run: ProgramRun, color: string) => run.get("kubernetes:autoscaling/v2:HorizontalPodAutoscaler", `${color}-hpa`).inputs.spec;
+        expect(changed).to.include.members([
+            "kubernetes:autoscaling/v2:HorizontalPodAutoscaler::blue-hpa",
+            "kubernetes:autoscaling/v2:HorizontalPodAutoscaler::green-hpa",
+        ]);
+        const hpa = (run: ProgramRun, color: string) =>
+            run.get("kubernetes:autoscaling/v2:HorizontalPodAutoscaler", `${color}-hpa`).inputs.spec;
         expect([hpa(after, "blue").minReplicas, hpa(after, "blue").maxReplicas]).to.deep.equal([1, 1]);
         expect([hpa(after, "green").minReplicas, hpa(after, "green").maxReplicas]).to.deep.equal([2, 6]);
         expect(changed.filter((n) => n.includes("Deployment"))).to.deep.equal([]);
     });
 
     it("promote one site by its service (PUT /sites/{id}/promote): only that site's Ingress and release Jobs", async () => {
-        const after = await runProgram({ config: release("blue"), sites: { ...FLEET, "alpha.yaml": siteFile("alpha", { service: "green" }) } });
+        const after = await runProgram({
+            config: release("blue"),
+            sites: { ...FLEET, "alpha.yaml": siteFile("alpha", { service: "green" }) },
+        });
         const diff = diffRuns(base, after);
         expect(diff.added).to.deep.equal([]);
         expect(diff.removed).to.deep.equal([]);
@@ -100,7 +118,11 @@ describe("operations", () => {
         const before = await runProgram({ config: release("blue"), sites: { "alpha.yaml": siteFile("alpha") } });
         const after = await runProgram({ config: release("blue"), sites: { "alpha.yaml": siteFile("alpha", { service: "green" }) } });
         expect(names(diffRuns(before, after).changed)).to.deep.equal(
-            sorted([...moved("alpha"), "kubernetes:autoscaling/v2:HorizontalPodAutoscaler::blue-hpa", "kubernetes:autoscaling/v2:HorizontalPodAutoscaler::green-hpa"]),
+            sorted([
+                ...moved("alpha"),
+                "kubernetes:autoscaling/v2:HorizontalPodAutoscaler::blue-hpa",
+                "kubernetes:autoscaling/v2:HorizontalPodAutoscaler::green-hpa",
+            ]),
         );
     });
 
@@ -145,21 +167,27 @@ describe("operations", () => {
                     http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: "green", port: { number: 80 } } } }] },
                 },
             ]);
-            expect(alpha.spec.tls).to.deep.equal([{ hosts: ["alpha.preview.cloud2-stg.example.com"], secretName: "site-alpha-preview-tls" }]);
+            expect(alpha.spec.tls).to.deep.equal([
+                { hosts: ["alpha.preview.cloud2-stg.example.com"], secretName: "site-alpha-preview-tls" },
+            ]);
             const gamma = withPreview.get("kubernetes:networking.k8s.io/v1:Ingress", "gamma-preview-ingress").inputs;
             expect(gamma.spec.rules[0].http.paths[0].backend.service.name).to.equal("blue");
         });
 
         it("adds only the preview Ingresses to a stack that had none", () => {
             const diff = diffRuns(base, withPreview);
-            expect(names(diff.added)).to.deep.equal(["alpha", "beta", "gamma"].map((s) => `kubernetes:networking.k8s.io/v1:Ingress::${s}-preview-ingress`));
+            expect(names(diff.added)).to.deep.equal(
+                ["alpha", "beta", "gamma"].map((s) => `kubernetes:networking.k8s.io/v1:Ingress::${s}-preview-ingress`),
+            );
             expect(diff.changed).to.deep.equal([]);
         });
 
         it("moves the preview host of the sites that move on a flip", async () => {
             const flipped = await runProgram({ config: preview("green"), sites: FLEET });
             const changed = names(diffRuns(withPreview, flipped).changed);
-            expect(changed).to.include.members(["alpha", "beta"].map((s) => `kubernetes:networking.k8s.io/v1:Ingress::${s}-preview-ingress`));
+            expect(changed).to.include.members(
+                ["alpha", "beta"].map((s) => `kubernetes:networking.k8s.io/v1:Ingress::${s}-preview-ingress`),
+            );
             expect(changed).not.to.include("kubernetes:networking.k8s.io/v1:Ingress::gamma-preview-ingress");
         });
     });

@@ -52,9 +52,17 @@ describe("Platform", () => {
     });
 
     it("protects the instance and the bucket in prod, and not in stg", () => {
-        const protectedOnes = (run: ProgramRun) => run.resources.filter((r) => r.protect).map((r) => r.name).sort();
+        const protectedOnes = (run: ProgramRun) =>
+            run.resources
+                .filter((r) => r.protect)
+                .map((r) => r.name)
+                .sort();
         expect(protectedOnes(prod)).to.deep.equal(["platform-db", "platform-files"]);
-        expect(prod.get("aws:rds/instance:Instance", "platform-db").inputs).to.include({ deletionProtection: true, backupRetentionPeriod: 14, multiAz: true });
+        expect(prod.get("aws:rds/instance:Instance", "platform-db").inputs).to.include({
+            deletionProtection: true,
+            backupRetentionPeriod: 14,
+            multiAz: true,
+        });
         expect(protectedOnes(stg)).to.deep.equal([]);
     });
 
@@ -82,9 +90,14 @@ describe("Platform", () => {
             ignorePublicAcls: true,
             restrictPublicBuckets: true,
         });
-        const sse = stg.get("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "platform-files-encryption").inputs;
+        const sse = stg.get(
+            "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+            "platform-files-encryption",
+        ).inputs;
         expect(sse.rules[0].applyServerSideEncryptionByDefault.sseAlgorithm).to.equal("aws:kms");
-        expect(stg.get("aws:s3/bucketVersioning:BucketVersioning", "platform-files-versioning").inputs.versioningConfiguration).to.deep.equal({ status: "Enabled" });
+        expect(
+            stg.get("aws:s3/bucketVersioning:BucketVersioning", "platform-files-versioning").inputs.versioningConfiguration,
+        ).to.deep.equal({ status: "Enabled" });
         const policy = JSON.parse(stg.get("aws:s3/bucketPolicy:BucketPolicy", "platform-files-policy").inputs.policy);
         expect(policy.Statement[0]).to.deep.include({ Effect: "Deny", Condition: { Bool: { "aws:SecureTransport": "false" } } });
         const rules = stg.get("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "platform-files-lifecycle").inputs.rules;
@@ -102,10 +115,16 @@ describe("Platform", () => {
         });
         const policy = JSON.parse(stg.get("aws:iam/rolePolicy:RolePolicy", "platform-workload-policy").inputs.policy);
         expect(policy.Statement.map((s: any) => [s.Action, s.Resource])).to.deep.equal([
-            [["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"], "arn:aws:secretsmanager:eu-west-1:123456789012:secret:wp-platform/stg/*"],
+            [
+                ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+                "arn:aws:secretsmanager:eu-west-1:123456789012:secret:wp-platform/stg/*",
+            ],
             ["sts:AssumeRole", "arn:aws:iam::123456789012:role/wp-platform/stg/sites/*"],
         ]);
         const sa = stg.get("kubernetes:core/v1:ServiceAccount", "platform-service-account").inputs;
-        expect(sa.metadata).to.deep.include({ name: "wordpress", annotations: { "eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/platform-workload-role-mock" } });
+        expect(sa.metadata).to.deep.include({
+            name: "wordpress",
+            annotations: { "eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/platform-workload-role-mock" },
+        });
     });
 });

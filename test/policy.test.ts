@@ -5,7 +5,13 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
-import type { PolicyResource, ResourceValidationArgs, ResourceValidationPolicy, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
+import type {
+    PolicyResource,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
+} from "@pulumi/policy";
 import {
     DEFAULT_STACK_OPTIONS,
     ResourceCheck,
@@ -70,12 +76,18 @@ function editDocument(props: AnyProps, key: string, edit: (doc: AnyProps) => voi
 }
 
 function expectReported(violations: string[], pattern: RegExp): void {
-    expect(violations.some((v) => pattern.test(v)), `expected a violation matching ${pattern}, got ${JSON.stringify(violations, null, 1)}`).to.equal(true);
+    expect(
+        violations.some((v) => pattern.test(v)),
+        `expected a violation matching ${pattern}, got ${JSON.stringify(violations, null, 1)}`,
+    ).to.equal(true);
 }
 
 /** The stack's resources with one of them (by name) edited. */
 function stackWith(resources: readonly StackResource[], name: string, edit: (props: AnyProps) => void): StackResource[] {
-    expect(resources.some((r) => r.name === name), `no resource named ${name}`).to.equal(true);
+    expect(
+        resources.some((r) => r.name === name),
+        `no resource named ${name}`,
+    ).to.equal(true);
     return resources.map((r) => {
         if (r.name !== name) return r;
         const props = structuredClone(r.props) as AnyProps;
@@ -85,7 +97,10 @@ function stackWith(resources: readonly StackResource[], name: string, edit: (pro
 }
 
 function stackWithout(resources: readonly StackResource[], type: string): StackResource[] {
-    expect(resources.some((r) => r.type === type), `no resource of type ${type}`).to.equal(true);
+    expect(
+        resources.some((r) => r.type === type),
+        `no resource of type ${type}`,
+    ).to.equal(true);
     return resources.filter((r) => r.type !== type);
 }
 
@@ -124,7 +139,15 @@ interface Reported {
 async function runPack(resources: readonly Registered[], config: Partial<StackOptions> = {}): Promise<Reported[]> {
     const reported: Reported[] = [];
     const asPolicyResources: PolicyResource[] = resources.map(
-        (r) => ({ type: r.type, name: r.name, urn: r.urn, props: r.inputs, dependencies: [], propertyDependencies: {} }) as unknown as PolicyResource,
+        (r) =>
+            ({
+                type: r.type,
+                name: r.name,
+                urn: r.urn,
+                props: r.inputs,
+                dependencies: [],
+                propertyDependencies: {},
+            }) as unknown as PolicyResource,
     );
     const byUrn = new Map(asPolicyResources.map((r) => [r.urn, r]));
     resources.forEach((r, i) => {
@@ -135,8 +158,15 @@ async function runPack(resources: readonly Registered[], config: Partial<StackOp
         const { validateResource } = policy as ResourceValidationPolicy;
         if (validateResource) {
             for (const r of resources) {
-                const args = { type: r.type, props: r.inputs, urn: r.urn, name: r.name, getConfig: () => config } as unknown as ResourceValidationArgs;
-                for (const validate of Array.isArray(validateResource) ? validateResource : [validateResource]) await validate(args, report);
+                const args = {
+                    type: r.type,
+                    props: r.inputs,
+                    urn: r.urn,
+                    name: r.name,
+                    getConfig: () => config,
+                } as unknown as ResourceValidationArgs;
+                for (const validate of Array.isArray(validateResource) ? validateResource : [validateResource])
+                    await validate(args, report);
             }
         }
         const { validateStack } = policy as StackValidationPolicy;
@@ -169,7 +199,11 @@ describe("security baseline (policy/)", () => {
             for (const check of stackChecks) {
                 it(`passes ${check.name}`, () => {
                     const resources = asStack(runs[stack].resources);
-                    for (const type of check.types) expect(resources.some((r) => r.type === type), `no ${type}: the check would pass vacuously`).to.equal(true);
+                    for (const type of check.types)
+                        expect(
+                            resources.some((r) => r.type === type),
+                            `no ${type}: the check would pass vacuously`,
+                        ).to.equal(true);
                     expect(check.check(resources, optionsFor(stack))).to.deep.equal([]);
                 });
             }
@@ -185,7 +219,11 @@ describe("security baseline (policy/)", () => {
 
             it("keeps every secret value a Pulumi secret", () => {
                 const examined = runs[stack].resources.filter((r) => SECRET_FIELDS[r.type] !== undefined);
-                for (const type of Object.keys(SECRET_FIELDS)) expect(examined.some((r) => r.type === type), `no ${type}`).to.equal(true);
+                for (const type of Object.keys(SECRET_FIELDS))
+                    expect(
+                        examined.some((r) => r.type === type),
+                        `no ${type}`,
+                    ).to.equal(true);
                 const unmarked = examined.flatMap((r) => unmarkedSecrets(r.type, r.raw, isSecret).map((v) => `${r.type} ${r.name}: ${v}`));
                 expect(unmarked).to.deep.equal([]);
             });
@@ -237,8 +275,15 @@ describe("security baseline (policy/)", () => {
         const options = DEFAULT_STACK_OPTIONS;
 
         it("reports a parameter group that sets require_secure_transport to 0", () => {
-            const stack = stackWith(resources(), "platform-db-params", (p) => (p.parameters = [{ name: "require_secure_transport", value: "0" }]));
-            expectReported(rdsRequireSecureTransport.check(stack, options), /platform-db-params: .*require_secure_transport to 1 \(is "0"\)/);
+            const stack = stackWith(
+                resources(),
+                "platform-db-params",
+                (p) => (p.parameters = [{ name: "require_secure_transport", value: "0" }]),
+            );
+            expectReported(
+                rdsRequireSecureTransport.check(stack, options),
+                /platform-db-params: .*require_secure_transport to 1 \(is "0"\)/,
+            );
         });
 
         it("reports a parameter group that leaves it unset", () => {
@@ -252,7 +297,11 @@ describe("security baseline (policy/)", () => {
         });
 
         it("accepts ON as well as 1", () => {
-            const stack = stackWith(resources(), "platform-db-params", (p) => (p.parameters = [{ name: "require_secure_transport", value: "ON" }]));
+            const stack = stackWith(
+                resources(),
+                "platform-db-params",
+                (p) => (p.parameters = [{ name: "require_secure_transport", value: "ON" }]),
+            );
             expect(rdsRequireSecureTransport.check(stack, options)).to.deep.equal([]);
         });
     });
@@ -269,7 +318,10 @@ describe("security baseline (policy/)", () => {
         }
 
         it("reports a bucket without a public access block", () => {
-            expectReported(check(stackWithout(resources(), TYPES.bucketPublicAccessBlock)), /platform-files: has no BucketPublicAccessBlock/);
+            expectReported(
+                check(stackWithout(resources(), TYPES.bucketPublicAccessBlock)),
+                /platform-files: has no BucketPublicAccessBlock/,
+            );
         });
 
         it("reports a bucket without default encryption", () => {
@@ -304,19 +356,31 @@ describe("security baseline (policy/)", () => {
         });
 
         it("reports lifecycle rules without expiry of noncurrent versions", () => {
-            const stack = stackWith(resources(), "platform-files-lifecycle", (p) => (p.rules = p.rules.filter((r: AnyProps) => !r.noncurrentVersionExpiration)));
+            const stack = stackWith(
+                resources(),
+                "platform-files-lifecycle",
+                (p) => (p.rules = p.rules.filter((r: AnyProps) => !r.noncurrentVersionExpiration)),
+            );
             expectReported(check(stack), /expiring noncurrent versions/);
         });
 
         it("reports lifecycle rules that do not abort incomplete multipart uploads", () => {
-            const stack = stackWith(resources(), "platform-files-lifecycle", (p) => (p.rules = p.rules.filter((r: AnyProps) => !r.abortIncompleteMultipartUpload)));
+            const stack = stackWith(
+                resources(),
+                "platform-files-lifecycle",
+                (p) => (p.rules = p.rules.filter((r: AnyProps) => !r.abortIncompleteMultipartUpload)),
+            );
             expectReported(check(stack), /aborting incomplete multipart uploads/);
         });
 
         it("reports disabled lifecycle rules, and rules limited to a prefix", () => {
-            const disabled = stackWith(resources(), "platform-files-lifecycle", (p) => p.rules.forEach((r: AnyProps) => (r.status = "Disabled")));
+            const disabled = stackWith(resources(), "platform-files-lifecycle", (p) =>
+                p.rules.forEach((r: AnyProps) => (r.status = "Disabled")),
+            );
             expectReported(check(disabled), /expiring noncurrent versions/);
-            const partial = stackWith(resources(), "platform-files-lifecycle", (p) => p.rules.forEach((r: AnyProps) => (r.filter = { prefix: "sites/rrr/" })));
+            const partial = stackWith(resources(), "platform-files-lifecycle", (p) =>
+                p.rules.forEach((r: AnyProps) => (r.filter = { prefix: "sites/rrr/" })),
+            );
             expectReported(check(partial), /aborting incomplete multipart uploads/);
         });
 
@@ -341,7 +405,10 @@ describe("security baseline (policy/)", () => {
         });
 
         it('reports Action "service:*" in a list', () => {
-            expectReported(check(inPolicy((doc) => doc.Statement[0].Action.push("secretsmanager:*"))), /grants every action of "secretsmanager:\*"/);
+            expectReported(
+                check(inPolicy((doc) => doc.Statement[0].Action.push("secretsmanager:*"))),
+                /grants every action of "secretsmanager:\*"/,
+            );
         });
 
         it('reports Resource "*"', () => {
@@ -385,13 +452,21 @@ describe("security baseline (policy/)", () => {
         const bucketArn = "arn:aws:s3:::platform-files-mock";
 
         it("reports objects of another site, of every site, and of the whole bucket", () => {
-            for (const resource of [`${bucketArn}/sites/harbor-cafe/*`, `${bucketArn}/sites/*`, `${bucketArn}/*`, `${bucketArn}/sites/rrr*`]) {
+            for (const resource of [
+                `${bucketArn}/sites/harbor-cafe/*`,
+                `${bucketArn}/sites/*`,
+                `${bucketArn}/*`,
+                `${bucketArn}/sites/rrr*`,
+            ]) {
                 expectReported(check(inPolicy((doc) => (objects(doc).Resource = resource))), /reaches objects .* outside sites\/rrr\/\*/);
             }
         });
 
         it("reports listing the bucket without an s3:prefix condition", () => {
-            expectReported(check(inPolicy((doc) => delete listing(doc).Condition)), /without an s3:prefix condition limited to sites\/rrr\//);
+            expectReported(
+                check(inPolicy((doc) => delete listing(doc).Condition)),
+                /without an s3:prefix condition limited to sites\/rrr\//,
+            );
         });
 
         it("reports an s3:prefix condition wider than the site's prefix", () => {
@@ -400,11 +475,20 @@ describe("security baseline (policy/)", () => {
         });
 
         it("reports object actions on the whole bucket", () => {
-            expectReported(check(inPolicy((doc) => (listing(doc).Action = ["s3:ListBucket", "s3:DeleteBucket"]))), /grants s3:deletebucket on the whole bucket/);
+            expectReported(
+                check(inPolicy((doc) => (listing(doc).Action = ["s3:ListBucket", "s3:DeleteBucket"]))),
+                /grants s3:deletebucket on the whole bucket/,
+            );
         });
 
         it("reports actions beyond S3 and resources beyond the bucket", () => {
-            const other = inPolicy((doc) => doc.Statement.push({ Effect: "Allow", Action: "secretsmanager:GetSecretValue", Resource: "arn:aws:secretsmanager:*:*:secret:*" }));
+            const other = inPolicy((doc) =>
+                doc.Statement.push({
+                    Effect: "Allow",
+                    Action: "secretsmanager:GetSecretValue",
+                    Resource: "arn:aws:secretsmanager:*:*:secret:*",
+                }),
+            );
             const violations = check(other);
             expectReported(violations, /grants secretsmanager:getsecretvalue/);
             expectReported(violations, /which is not the site's prefix of the bucket/);
@@ -414,7 +498,10 @@ describe("security baseline (policy/)", () => {
             const wide = inPolicy((doc) => (objects(doc).Resource = `${bucketArn}/*`));
             expect(siteRoleOwnPrefix.check(wide.type, wide.inputs, "platform-workload-policy")).to.deep.equal([]);
             // The id comes from the name: rrr's policy under harbor-cafe's name reaches someone else's files.
-            expectReported(siteRoleOwnPrefix.check(sitePolicy().type, sitePolicy().inputs, "harbor-cafe-role-policy"), /outside sites\/harbor-cafe\/\*/);
+            expectReported(
+                siteRoleOwnPrefix.check(sitePolicy().type, sitePolicy().inputs, "harbor-cafe-role-policy"),
+                /outside sites\/harbor-cafe\/\*/,
+            );
         });
     });
 
@@ -444,10 +531,15 @@ describe("security baseline (policy/)", () => {
         it("accepts a map whose every value is a secret", () => {
             const secret = runs.stg.get(TYPES.k8sSecret, "rrr-k8s-secret");
             const wrapped = secret.raw.stringData;
-            const perKey = Object.fromEntries(Object.entries(reveal(wrapped) as Record<string, string>).map(([k, v]) => [k, { ...(wrapped as object), value: v }]));
+            const perKey = Object.fromEntries(
+                Object.entries(reveal(wrapped) as Record<string, string>).map(([k, v]) => [k, { ...(wrapped as object), value: v }]),
+            );
             expect(unmarkedSecrets(TYPES.k8sSecret, { ...secret.raw, stringData: perKey }, isSecret)).to.deep.equal([]);
             perKey.WORDPRESS_DB_HOST = reveal(perKey.WORDPRESS_DB_HOST) as never;
-            expectReported(unmarkedSecrets(TYPES.k8sSecret, { ...secret.raw, stringData: perKey }, isSecret), /stringData is not a Pulumi secret/);
+            expectReported(
+                unmarkedSecrets(TYPES.k8sSecret, { ...secret.raw, stringData: perKey }, isSecret),
+                /stringData is not a Pulumi secret/,
+            );
         });
 
         it("finds a random value put in a stack output or a plain input", () => {
@@ -480,10 +572,22 @@ describe("security baseline (policy/)", () => {
             ["a container with runAsNonRoot false", (p) => (container(p).securityContext.runAsNonRoot = false), /must run as non-root/],
             ["runAsUser 0 on the pod", (p) => (pod(p).securityContext.runAsUser = 0), /runAsUser must not be 0/],
             ["runAsUser 0 on a container", (p) => (container(p).securityContext.runAsUser = 0), /must not set runAsUser 0/],
-            ["no allowPrivilegeEscalation", (p) => delete container(p).securityContext.allowPrivilegeEscalation, /allowPrivilegeEscalation to false/],
-            ["allowPrivilegeEscalation true", (p) => (container(p).securityContext.allowPrivilegeEscalation = true), /allowPrivilegeEscalation to false/],
+            [
+                "no allowPrivilegeEscalation",
+                (p) => delete container(p).securityContext.allowPrivilegeEscalation,
+                /allowPrivilegeEscalation to false/,
+            ],
+            [
+                "allowPrivilegeEscalation true",
+                (p) => (container(p).securityContext.allowPrivilegeEscalation = true),
+                /allowPrivilegeEscalation to false/,
+            ],
             ["capabilities not dropped", (p) => delete container(p).securityContext.capabilities, /must drop ALL capabilities/],
-            ["an added capability", (p) => (container(p).securityContext.capabilities.add = ["SYS_ADMIN"]), /must not add capabilities SYS_ADMIN/],
+            [
+                "an added capability",
+                (p) => (container(p).securityContext.capabilities.add = ["SYS_ADMIN"]),
+                /must not add capabilities SYS_ADMIN/,
+            ],
             [
                 "no seccomp profile on pod or container",
                 (p) => {
@@ -492,13 +596,25 @@ describe("security baseline (policy/)", () => {
                 },
                 /RuntimeDefault seccomp profile/,
             ],
-            ["an Unconfined container", (p) => (container(p).securityContext.seccompProfile = { type: "Unconfined" }), /RuntimeDefault seccomp profile/],
-            ["an Unconfined pod", (p) => (pod(p).securityContext.seccompProfile = { type: "Unconfined" }), /the pod's seccompProfile must be RuntimeDefault/],
+            [
+                "an Unconfined container",
+                (p) => (container(p).securityContext.seccompProfile = { type: "Unconfined" }),
+                /RuntimeDefault seccomp profile/,
+            ],
+            [
+                "an Unconfined pod",
+                (p) => (pod(p).securityContext.seccompProfile = { type: "Unconfined" }),
+                /the pod's seccompProfile must be RuntimeDefault/,
+            ],
             ["a privileged container", (p) => (container(p).securityContext.privileged = true), /must not be privileged/],
             ["hostNetwork", (p) => (pod(p).hostNetwork = true), /hostNetwork must not be true/],
             ["hostPID", (p) => (pod(p).hostPID = true), /hostPID must not be true/],
             ["hostIPC", (p) => (pod(p).hostIPC = true), /hostIPC must not be true/],
-            ["a hostPath volume", (p) => (pod(p).volumes = [...(pod(p).volumes ?? []), { name: "host", hostPath: { path: "/" } }]), /volume "host" is of type hostPath/],
+            [
+                "a hostPath volume",
+                (p) => (pod(p).volumes = [...(pod(p).volumes ?? []), { name: "host", hostPath: { path: "/" } }]),
+                /volume "host" is of type hostPath/,
+            ],
             ["a hostPort", (p) => (container(p).ports = [{ containerPort: 8080, hostPort: 80 }]), /must not use hostPort 80/],
             [
                 "an init container without a security context",
@@ -531,7 +647,10 @@ describe("security baseline (policy/)", () => {
         }
 
         it("accepts a registry with a port in a digest reference", () => {
-            const job = edited(runs.stg.get(TYPES.job, "rrr-install"), (p) => (container(p).image = `registry.local:5000/wp@sha256:${"a".repeat(64)}`));
+            const job = edited(
+                runs.stg.get(TYPES.job, "rrr-install"),
+                (p) => (container(p).image = `registry.local:5000/wp@sha256:${"a".repeat(64)}`),
+            );
             expect(imagesByDigest.check(job.type, job.inputs, job.name)).to.deep.equal([]);
         });
     });
@@ -567,7 +686,10 @@ describe("security baseline (policy/)", () => {
         });
 
         it("reports a policy that selects other pods, sits in another namespace, or covers egress only", () => {
-            expectReported(check(edit((p) => (p.spec.podSelector = { matchLabels: { app: "other" } }))), /no NetworkPolicy of its namespace selects its pods/);
+            expectReported(
+                check(edit((p) => (p.spec.podSelector = { matchLabels: { app: "other" } }))),
+                /no NetworkPolicy of its namespace selects its pods/,
+            );
             expectReported(check(edit((p) => (p.metadata.namespace = "default"))), /no NetworkPolicy of its namespace selects its pods/);
             expectReported(check(edit((p) => (p.spec.policyTypes = ["Egress"]))), /no NetworkPolicy of its namespace selects its pods/);
         });
@@ -579,10 +701,20 @@ describe("security baseline (policy/)", () => {
         it("reports an ipBlock, another namespace, and pods of the same namespace", () => {
             expectReported(check(edit((p) => p.spec.ingress[0].from.push({ ipBlock: { cidr: "0.0.0.0/0" } }))), /admits an ipBlock/);
             expectReported(
-                check(edit((p) => (p.spec.ingress[0].from = [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "default" } } }]))),
+                check(
+                    edit(
+                        (p) =>
+                            (p.spec.ingress[0].from = [
+                                { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "default" } } },
+                            ]),
+                    ),
+                ),
                 /only the namespace "ingress-nginx"/,
             );
-            expectReported(check(edit((p) => (p.spec.ingress[0].from = [{ namespaceSelector: {} }]))), /only the namespace "ingress-nginx"/);
+            expectReported(
+                check(edit((p) => (p.spec.ingress[0].from = [{ namespaceSelector: {} }]))),
+                /only the namespace "ingress-nginx"/,
+            );
             expectReported(check(edit((p) => (p.spec.ingress[0].from = [{ podSelector: {} }]))), /only the namespace "ingress-nginx"/);
         });
 
@@ -596,7 +728,14 @@ describe("security baseline (policy/)", () => {
 
         it("accepts a matchExpressions selector pinning the controller's namespace", () => {
             const pinned = edit(
-                (p) => (p.spec.ingress[0].from = [{ namespaceSelector: { matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "In", values: ["ingress-nginx"] }] } }]),
+                (p) =>
+                    (p.spec.ingress[0].from = [
+                        {
+                            namespaceSelector: {
+                                matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "In", values: ["ingress-nginx"] }],
+                            },
+                        },
+                    ]),
             );
             expect(check(pinned)).to.deep.equal([]);
         });
@@ -614,7 +753,9 @@ describe("security baseline (policy/)", () => {
         });
 
         it("reports a broken resource through its policies, as the CLI runs them", async () => {
-            const broken = runs.stg.resources.map((r) => (r.name === "platform-db" && r.type === TYPES.rdsInstance ? edited(r, (p) => (p.storageEncrypted = false)) : r));
+            const broken = runs.stg.resources.map((r) =>
+                r.name === "platform-db" && r.type === TYPES.rdsInstance ? edited(r, (p) => (p.storageEncrypted = false)) : r,
+            );
             expect(await runPack(broken)).to.deep.equal([{ line: "rds-instance-hardened: storageEncrypted must be true (is false)" }]);
         });
 
@@ -642,7 +783,11 @@ describe("security baseline (policy/)", () => {
             const project = parse(fs.readFileSync(path.join(folder, "PulumiPolicy.yaml"), "utf8")) as { runtime: string };
             expect(project.runtime).to.equal("nodejs");
             // PolicyPack reads the version from the package.json of the folder it runs in, and throws without one.
-            const pkg = JSON.parse(fs.readFileSync(path.join(folder, "package.json"), "utf8")) as { version?: string; main?: string; dependencies?: object };
+            const pkg = JSON.parse(fs.readFileSync(path.join(folder, "package.json"), "utf8")) as {
+                version?: string;
+                main?: string;
+                dependencies?: object;
+            };
             expect(pkg.version).to.match(/^\d+\.\d+\.\d+/);
             expect(fs.existsSync(path.join(folder, pkg.main ?? "index.js"))).to.equal(true);
             // No dependencies of its own: a second @pulumi/pulumi in policy/node_modules is not wanted.

@@ -16,7 +16,10 @@ describe("Release", () => {
     const deployment = (color: string) => run.get("kubernetes:apps/v1:Deployment", `${color}-deployment`).inputs;
 
     it("runs one Deployment per color, each with its color's image by digest", () => {
-        for (const [color, digest] of [["blue", BLUE], ["green", GREEN]]) {
+        for (const [color, digest] of [
+            ["blue", BLUE],
+            ["green", GREEN],
+        ]) {
             const d = deployment(color);
             expect(d.metadata.name).to.equal(`${color}-deployment`);
             expect(d.spec.selector).to.deep.equal({ matchLabels: { app: color } });
@@ -41,7 +44,11 @@ describe("Release", () => {
         expect(spec.volumes).to.deep.equal([{ name: "site-index", configMap: { name: "site-index" } }]);
         expect(spec.containers[0].volumeMounts).to.deep.equal([{ name: "site-index", mountPath: "/etc/wp-platform", readOnly: true }]);
         const index = JSON.parse(run.get("kubernetes:core/v1:ConfigMap", "site-index").inputs.data["sites.json"]);
-        expect(index.hosts["beta.cloud2-stg.example.com"]).to.deep.equal({ site: "beta", secret: "wp-platform/stg/beta", canonical: "beta.cloud2-stg.example.com" });
+        expect(index.hosts["beta.cloud2-stg.example.com"]).to.deep.equal({
+            site: "beta",
+            secret: "wp-platform/stg/beta",
+            canonical: "beta.cloud2-stg.example.com",
+        });
         expect(Object.keys(index.hosts)).to.deep.equal(["alpha.cloud2-stg.example.com", "beta.cloud2-stg.example.com"]);
     });
 
@@ -67,15 +74,25 @@ describe("Release", () => {
         expect(hpa("green").scaleTargetRef).to.deep.equal({ apiVersion: "apps/v1", kind: "Deployment", name: "green-deployment" });
         expect(hpa("green").metrics[0].resource).to.deep.equal({ name: "cpu", target: { type: "Utilization", averageUtilization: 70 } });
         expect(hpa("blue")).to.include({ minReplicas: 1, maxReplicas: 1 });
-        expect(run.get("kubernetes:policy/v1:PodDisruptionBudget", "blue-pdb").inputs.spec).to.deep.equal({ maxUnavailable: 1, selector: { matchLabels: { app: "blue" } } });
+        expect(run.get("kubernetes:policy/v1:PodDisruptionBudget", "blue-pdb").inputs.spec).to.deep.equal({
+            maxUnavailable: 1,
+            selector: { matchLabels: { app: "blue" } },
+        });
     });
 
     it("lets only the ingress controller's namespace reach the WordPress pods", () => {
         const np = run.get("kubernetes:networking.k8s.io/v1:NetworkPolicy", "wordpress-ingress").inputs.spec;
-        expect(np.podSelector.matchLabels).to.deep.equal({ "app.kubernetes.io/name": "wordpress", "app.kubernetes.io/part-of": "wp-platform" });
-        for (const color of ["blue", "green"]) expect(deployment(color).spec.template.metadata.labels).to.include(np.podSelector.matchLabels);
+        expect(np.podSelector.matchLabels).to.deep.equal({
+            "app.kubernetes.io/name": "wordpress",
+            "app.kubernetes.io/part-of": "wp-platform",
+        });
+        for (const color of ["blue", "green"])
+            expect(deployment(color).spec.template.metadata.labels).to.include(np.podSelector.matchLabels);
         expect(np.ingress).to.deep.equal([
-            { from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "ingress-nginx" } } }], ports: [{ protocol: "TCP", port: 8080 }] },
+            {
+                from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "ingress-nginx" } } }],
+                ports: [{ protocol: "TCP", port: 8080 }],
+            },
         ]);
     });
 

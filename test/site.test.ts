@@ -53,7 +53,10 @@ describe("Site", () => {
 
     describe("secrets", () => {
         it("stores the site's settings in Secrets Manager under wp-platform/<stack>/<id>, with a 7-day recovery window", () => {
-            expect(site("aws:secretsmanager/secret:Secret", "shop-secret").inputs).to.include({ name: "wp-platform/stg/shop", recoveryWindowInDays: 7 });
+            expect(site("aws:secretsmanager/secret:Secret", "shop-secret").inputs).to.include({
+                name: "wp-platform/stg/shop",
+                recoveryWindowInDays: 7,
+            });
             const version = site("aws:secretsmanager/secretVersion:SecretVersion", "shop-secret-version");
             const values = JSON.parse(version.inputs.secretString);
             expect(values).to.include({
@@ -103,7 +106,11 @@ describe("Site", () => {
             const role = site("aws:iam/role:Role", "shop-role");
             expect(role.inputs).to.include({ name: "wp-stg-shop", path: "/wp-platform/stg/sites/" });
             expect(JSON.parse(role.inputs.assumeRolePolicy).Statement).to.deep.equal([
-                { Effect: "Allow", Principal: { AWS: "arn:aws:iam::123456789012:role/platform-workload-role-mock" }, Action: "sts:AssumeRole" },
+                {
+                    Effect: "Allow",
+                    Principal: { AWS: "arn:aws:iam::123456789012:role/platform-workload-role-mock" },
+                    Action: "sts:AssumeRole",
+                },
             ]);
         });
 
@@ -120,9 +127,15 @@ describe("Site", () => {
     describe("ingress", () => {
         it("routes every hostname to the Service of the site's color, with TLS", () => {
             const shop = site("kubernetes:networking.k8s.io/v1:Ingress", "shop-ingress").inputs;
-            expect(shop.metadata).to.deep.include({ name: "site-shop", namespace: "wp-platform", annotations: { "cert-manager.io/cluster-issuer": "letsencrypt" } });
+            expect(shop.metadata).to.deep.include({
+                name: "site-shop",
+                namespace: "wp-platform",
+                annotations: { "cert-manager.io/cluster-issuer": "letsencrypt" },
+            });
             expect(shop.spec.ingressClassName).to.equal("nginx");
-            expect(shop.spec.tls).to.deep.equal([{ hosts: ["shop.cloud2-stg.example.com", "www.shop.cloud2-stg.example.com"], secretName: "site-shop-tls" }]);
+            expect(shop.spec.tls).to.deep.equal([
+                { hosts: ["shop.cloud2-stg.example.com", "www.shop.cloud2-stg.example.com"], secretName: "site-shop-tls" },
+            ]);
             expect(shop.spec.rules.map((r: any) => [r.host, r.http.paths[0].backend.service])).to.deep.equal([
                 ["shop.cloud2-stg.example.com", { name: "blue", port: { number: 80 } }],
                 ["www.shop.cloud2-stg.example.com", { name: "blue", port: { number: 80 } }],
@@ -134,7 +147,9 @@ describe("Site", () => {
         it("waits for the verify Job, which waits for the provisioning Jobs", () => {
             const ingress = site("kubernetes:networking.k8s.io/v1:Ingress", "shop-ingress");
             expect(ingress.dependencies).to.include(`${SITE}$kubernetes:batch/v1:Job::shop-verify`);
-            expect(site("kubernetes:batch/v1:Job", "shop-verify").dependencies).to.include(`${SITE}$kubernetes:batch/v1:Job::shop-activate-theme`);
+            expect(site("kubernetes:batch/v1:Job", "shop-verify").dependencies).to.include(
+                `${SITE}$kubernetes:batch/v1:Job::shop-activate-theme`,
+            );
         });
     });
 
@@ -144,7 +159,9 @@ describe("Site", () => {
             const container = job.spec.template.spec.containers[0];
             expect(job.metadata.name).to.equal("site-shop-install");
             expect(container.command).to.deep.equal(["/bin/sh", "-c", INSTALL_SCRIPT]);
-            expect(INSTALL_SCRIPT).to.contain('wp core install --url="$WP_SITE_URL" --title="$WP_SITE_TITLE" --admin_user="$WP_ADMIN_USER" --admin_password="$WP_ADMIN_PASSWORD"');
+            expect(INSTALL_SCRIPT).to.contain(
+                'wp core install --url="$WP_SITE_URL" --title="$WP_SITE_TITLE" --admin_user="$WP_ADMIN_USER" --admin_password="$WP_ADMIN_PASSWORD"',
+            );
             expect(container.env).to.deep.include({ name: "WP_SITE_TITLE", value: `Bob's | "Shop" $(reboot)` });
             expect(container.envFrom).to.deep.equal([{ secretRef: { name: "site-shop" } }]);
         });

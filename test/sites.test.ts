@@ -49,22 +49,24 @@ function loadError(dir: string, options?: LoadSitesOptions): SiteFileError {
  * Asserts that `error` lists a problem of `file` at `line`:`column` on `field` whose message matches
  * `text`, both in `problems` and as a line `<file>:<line>:<column>: <field>: <message>` of the message.
  */
-function expectProblem(
-    error: SiteFileError,
-    where: { file: string; line?: number; column?: number; field?: string },
-    text: RegExp,
-): void {
+function expectProblem(error: SiteFileError, where: { file: string; line?: number; column?: number; field?: string }, text: RegExp): void {
     const found = error.problems.filter(
         (p) => p.file === where.file && p.line === where.line && p.column === where.column && p.field === where.field,
     );
     expect(found, `no problem at ${JSON.stringify(where)} in:\n${error.message}`).to.have.length.greaterThan(0);
-    expect(found.map((p) => p.message).some((m) => text.test(m)), `${text} in:\n${error.message}`).to.equal(true);
+    expect(
+        found.map((p) => p.message).some((m) => text.test(m)),
+        `${text} in:\n${error.message}`,
+    ).to.equal(true);
     let prefix = where.file;
     if (where.line !== undefined) prefix += `:${where.line}`;
     if (where.column !== undefined) prefix += `:${where.column}`;
     if (where.field !== undefined) prefix += `: ${where.field}`;
     const lines = error.message.split("\n").filter((l) => l.startsWith(`${prefix}: `));
-    expect(lines.some((l) => text.test(l)), `a line "${prefix}: ..." matching ${text} in:\n${error.message}`).to.equal(true);
+    expect(
+        lines.some((l) => text.test(l)),
+        `a line "${prefix}: ..." matching ${text} in:\n${error.message}`,
+    ).to.equal(true);
 }
 
 describe("loadSites", () => {
@@ -120,7 +122,7 @@ describe("loadSites", () => {
     });
 
     it("ignores files that are not .yaml or .yml, whatever they hold", () => {
-        const dir = sitesDir({ "rrr.yaml": site("rrr"), "README.md": "id: [", "rrr.yaml.bak": "\t: :", "notes": "{" });
+        const dir = sitesDir({ "rrr.yaml": site("rrr"), "README.md": "id: [", "rrr.yaml.bak": "\t: :", notes: "{" });
         expect(loadSites(dir).map((s) => s.file)).to.deep.equal([path.join(dir, "rrr.yaml")]);
     });
 
@@ -208,11 +210,7 @@ describe("loadSites", () => {
 
     it("refuses tabs used as indentation", () => {
         const dir = sitesDir({ "rrr.yaml": "id: rrr\nname: x\ntheme: astra\nhostnames:\n\t- rrr.example.com\n" });
-        expectProblem(
-            loadError(dir),
-            { file: path.join(dir, "rrr.yaml"), line: 5, column: 1 },
-            /tabs are not allowed as indentation/,
-        );
+        expectProblem(loadError(dir), { file: path.join(dir, "rrr.yaml"), line: 5, column: 1 }, /tabs are not allowed as indentation/);
     });
 
     it("refuses a duplicate key, naming the line of the first", () => {
@@ -278,11 +276,7 @@ describe("loadSites", () => {
         const dir = sitesDir({ "rrr.yaml": "id: 123\nname: [a, b]\ntheme: astra\nhostnames: rrr.example.com\ncanonicalHostname:\n" });
         const error = loadError(dir);
         const file = path.join(dir, "rrr.yaml");
-        expectProblem(
-            error,
-            { file, line: 1, column: 5, field: "id" },
-            /must be a string, not the number 123; put the value in quotes/,
-        );
+        expectProblem(error, { file, line: 1, column: 5, field: "id" }, /must be a string, not the number 123; put the value in quotes/);
         expectProblem(error, { file, line: 2, column: 7, field: "name" }, /must be a string, not a list/);
         expectProblem(
             error,
@@ -354,11 +348,7 @@ describe("loadSites", () => {
         });
         const error = loadError(dir);
         expectProblem(error, { file: path.join(dir, "empty.yaml"), line: 2, column: 7, field: "name" }, /must not be empty/);
-        expectProblem(
-            error,
-            { file: path.join(dir, "long.yaml"), line: 2, column: 7, field: "name" },
-            /201 characters; .* at most 200/,
-        );
+        expectProblem(error, { file: path.join(dir, "long.yaml"), line: 2, column: 7, field: "name" }, /201 characters; .* at most 200/);
         expectProblem(
             error,
             { file: path.join(dir, "theme.yaml"), line: 3, column: 8, field: "theme" },
@@ -487,7 +477,13 @@ describe("parseSiteFile", () => {
         const result = parseSiteFile("sites/stg/rrr.yaml", site("rrr", "rrr.example.com", "service: red\n"));
         expect(result.spec).to.equal(undefined);
         expect(result.problems).to.deep.equal([
-            { file: "sites/stg/rrr.yaml", line: 5, column: 10, field: "service", message: 'must be one of blue, green, active, not the text "red"' },
+            {
+                file: "sites/stg/rrr.yaml",
+                line: 5,
+                column: 10,
+                field: "service",
+                message: 'must be one of blue, green, active, not the text "red"',
+            },
         ]);
     });
 });
@@ -511,7 +507,8 @@ describe("siteFileSchema", () => {
 describe("site rules", () => {
     it("SITE_ID_PATTERN accepts 1 to 24 lowercase letters, digits and hyphens starting with a letter", () => {
         for (const id of ["a", "rrr", "site-2", "a".repeat(24)]) expect(SITE_ID_PATTERN.test(id), id).to.equal(true);
-        for (const id of ["", "Rrr", "2site", "site-", "-site", "r_r", "a".repeat(25)]) expect(SITE_ID_PATTERN.test(id), id).to.equal(false);
+        for (const id of ["", "Rrr", "2site", "site-", "-site", "r_r", "a".repeat(25)])
+            expect(SITE_ID_PATTERN.test(id), id).to.equal(false);
     });
 
     it("RESERVED_SITE_IDS holds the names of platform objects", () => {
@@ -521,7 +518,17 @@ describe("site rules", () => {
 
     it("isHostname accepts lowercase DNS names of two labels or more only", () => {
         for (const h of ["a.b", "rrr.cloud2-stg.example.com", `${"a".repeat(63)}.com`]) expect(isHostname(h), h).to.equal(true);
-        for (const h of ["", "localhost", "A.example.com", "*.example.com", "a..b", "-a.b", "a-.b", `${"a".repeat(64)}.com`, "example.com."]) {
+        for (const h of [
+            "",
+            "localhost",
+            "A.example.com",
+            "*.example.com",
+            "a..b",
+            "-a.b",
+            "a-.b",
+            `${"a".repeat(64)}.com`,
+            "example.com.",
+        ]) {
             expect(isHostname(h), h).to.equal(false);
         }
     });

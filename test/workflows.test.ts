@@ -137,9 +137,7 @@ const usesAwsOidc = (j: Job): boolean => stepsUsing(j, "aws-actions/configure-aw
 
 const commentsOnPullRequests = (j: Job): boolean =>
     pulumiSteps(j).some((s) => String(s.with?.["comment-on-pr"]) === "true") ||
-    stepsUsing(j, "actions/github-script").some((s) =>
-        /\.(createComment|updateComment)\(/.test(String(s.with?.script)),
-    );
+    stepsUsing(j, "actions/github-script").some((s) => /\.(createComment|updateComment)\(/.test(String(s.with?.script)));
 
 // ---------------------------------------------------------------------------------------------
 // GitHub expressions
@@ -148,8 +146,7 @@ type Token = { kind: "str" | "num" | "id" | "op"; text: string };
 
 function tokenize(src: string): Token[] {
     // whitespace | 'string' | number | context.property.path | operator
-    const re =
-        /\s+|'((?:[^']|'')*)'|(-?\d+(?:\.\d+)?)|([A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)*)|(==|!=|&&|\|\||!|\(|\)|,)/y;
+    const re = /\s+|'((?:[^']|'')*)'|(-?\d+(?:\.\d+)?)|([A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)*)|(==|!=|&&|\|\||!|\(|\)|,)/y;
     const tokens: Token[] = [];
     while (re.lastIndex < src.length) {
         const at = re.lastIndex;
@@ -373,10 +370,7 @@ describe("GitHub Actions workflows", () => {
                 expect(write, `${file} ${id}: id-token write`).to.equal(usesAwsOidc(j));
                 if (write) oidc++;
                 for (const s of stepsUsing(j, "aws-actions/configure-aws-credentials")) {
-                    expect(s.with, `${file} ${id}: OIDC, no keys`).not.to.have.any.keys(
-                        "aws-access-key-id",
-                        "aws-secret-access-key",
-                    );
+                    expect(s.with, `${file} ${id}: OIDC, no keys`).not.to.have.any.keys("aws-access-key-id", "aws-secret-access-key");
                 }
             }
             expect(oidc).to.be.greaterThan(0);
@@ -385,9 +379,7 @@ describe("GitHub Actions workflows", () => {
         it("lets only the jobs that comment write to pull requests, and no job write anything else", () => {
             for (const { file, id, job: j } of allJobs()) {
                 const perms = permissionsOf(j);
-                expect(perms["pull-requests"] === "write", `${file} ${id}: pull-requests write`).to.equal(
-                    commentsOnPullRequests(j),
-                );
+                expect(perms["pull-requests"] === "write", `${file} ${id}: pull-requests write`).to.equal(commentsOnPullRequests(j));
                 const writes = Object.entries(perms)
                     .filter(([, level]) => level === "write")
                     .map(([scope]) => scope);
@@ -408,9 +400,7 @@ describe("GitHub Actions workflows", () => {
 
         it("installs with npm ci, after setting up Node, before any other npm command of its job", () => {
             for (const { file, id, job: j } of allJobs()) {
-                const npm = (j.steps ?? [])
-                    .flatMap((s, n) => runLines(s).map((l) => ({ n, l })))
-                    .filter((c) => /^npm /.test(c.l));
+                const npm = (j.steps ?? []).flatMap((s, n) => runLines(s).map((l) => ({ n, l }))).filter((c) => /^npm /.test(c.l));
                 if (npm.length === 0) continue;
                 expect(npm[0].l, `${file} ${id}: first npm command`).to.equal("npm ci");
                 const setupNode = indexOf(j, { uses: "actions/setup-node" });
@@ -480,8 +470,14 @@ describe("GitHub Actions workflows", () => {
                     indexOf(j, { run: /^aws eks update-kubeconfig --name "\$CLUSTER"/ }),
                     indexOf(j, { uses: "pulumi/actions" }),
                 ];
-                expect(order.every((n) => n >= 0), `${where} has every step: ${order}`).to.equal(true);
-                expect([...order].sort((a, b) => a - b), `${where} step order`).to.deep.equal(order);
+                expect(
+                    order.every((n) => n >= 0),
+                    `${where} has every step: ${order}`,
+                ).to.equal(true);
+                expect(
+                    [...order].sort((a, b) => a - b),
+                    `${where} step order`,
+                ).to.deep.equal(order);
                 const aws = stepUsing(j, "aws-actions/configure-aws-credentials");
                 expect(String(aws.with?.["role-to-assume"]), `${where} role`).to.include("vars.AWS_ROLE_ARN");
                 expect(aws.with?.["aws-region"], `${where} region`).to.equal("${{ vars.AWS_REGION }}");
@@ -497,9 +493,7 @@ describe("GitHub Actions workflows", () => {
                 const secrets = { PULUMI_ACCESS_TOKEN: token };
                 const selfManaged = ctx({ vars: { PULUMI_BACKEND_URL: "s3://state" }, secrets });
                 const cloud = ctx({ secrets });
-                expect(interpolate(env.PULUMI_BACKEND_URL, selfManaged), `${where} self-managed URL`).to.equal(
-                    "s3://state",
-                );
+                expect(interpolate(env.PULUMI_BACKEND_URL, selfManaged), `${where} self-managed URL`).to.equal("s3://state");
                 expect(interpolate(env.PULUMI_ACCESS_TOKEN, selfManaged), `${where} self-managed token`).to.equal("");
                 expect(interpolate(env.PULUMI_BACKEND_URL, cloud), `${where} cloud URL`).to.equal("");
                 expect(interpolate(env.PULUMI_ACCESS_TOKEN, cloud), `${where} cloud token`).to.equal(token);
@@ -535,9 +529,7 @@ describe("GitHub Actions workflows", () => {
             expect(String(upload.with?.path).replace(/\/$/, "")).to.equal("out");
             expect(upload.with?.name).to.be.a("string").and.not.empty;
             expect(upload.with?.["if-no-files-found"]).to.equal("error");
-            expect(indexOf(j, { uses: "actions/upload-artifact" })).to.be.greaterThan(
-                indexOf(j, { run: /^npm run render -- prod$/ }),
-            );
+            expect(indexOf(j, { uses: "actions/upload-artifact" })).to.be.greaterThan(indexOf(j, { run: /^npm run render -- prod$/ }));
         });
 
         it("uses no secrets and no credentials", () => {
@@ -579,9 +571,7 @@ describe("GitHub Actions workflows", () => {
         });
 
         it("writes the kubeconfig of the previewed stack's cluster", () => {
-            const step = preview().steps!.find((s) =>
-                runLines(s).some((l) => l.startsWith("aws eks update-kubeconfig")),
-            )!;
+            const step = preview().steps!.find((s) => runLines(s).some((l) => l.startsWith("aws eks update-kubeconfig")))!;
             expect(step, "update-kubeconfig step").to.exist;
             const vars = { EKS_CLUSTER_STG: "stg-cluster", EKS_CLUSTER_PROD: "prod-cluster" };
             for (const stack of ["stg", "prod"]) {
@@ -593,8 +583,7 @@ describe("GitHub Actions workflows", () => {
         it("keeps previews out of the pulumi up groups: one group per pull request and stack", () => {
             const c = preview().concurrency as Dict;
             expect(c).to.be.an("object");
-            const group = (stack: string, number: number): string =>
-                interpolate(c.group, ctx({ matrix: { stack }, number }));
+            const group = (stack: string, number: number): string => interpolate(c.group, ctx({ matrix: { stack }, number }));
             expect(group("stg", 7)).not.to.be.oneOf(["pulumi-stg", "pulumi-prod"]);
             expect(group("prod", 7)).not.to.be.oneOf(["pulumi-stg", "pulumi-prod"]);
             expect(group("stg", 7)).not.to.equal(group("prod", 7));
@@ -664,7 +653,10 @@ describe("GitHub Actions workflows", () => {
             const j = comment();
             expect(stepsUsing(j, "actions/checkout"), "checkout").to.be.empty;
             expect(stepsUsing(j, "actions/setup-node"), "setup-node").to.be.empty;
-            expect((j.steps ?? []).filter((s) => s.run !== undefined), "run steps").to.be.empty;
+            expect(
+                (j.steps ?? []).filter((s) => s.run !== undefined),
+                "run steps",
+            ).to.be.empty;
             const download = stepUsing(j, "actions/download-artifact");
             const upload = stepUsing(job("preview.yml", "render-diff"), "actions/upload-artifact");
             expect(download.with?.name).to.equal(upload.with?.name);
@@ -719,9 +711,7 @@ describe("GitHub Actions workflows", () => {
 
         it("touches prod from no other job, and only from a job in the production environment", () => {
             for (const { file, id, job: j } of allJobs()) {
-                const prodSteps = pulumiSteps(j).filter(
-                    (s) => s.with?.["stack-name"] === "prod" && s.with?.command !== "preview",
-                );
+                const prodSteps = pulumiSteps(j).filter((s) => s.with?.["stack-name"] === "prod" && s.with?.command !== "preview");
                 if (prodSteps.length === 0) continue;
                 expect(`${file} ${id}`).to.equal("deploy.yml up-prod");
                 expect(j.environment).to.equal("production");

@@ -26,7 +26,13 @@ const outputs: Record<string, (name: string, inputs: State) => State> = {
     },
     "aws:rds/instance:Instance": (name, inputs) => {
         const address = `${String(inputs.identifier ?? name)}.cmock.${REGION}.rds.amazonaws.com`;
-        return { ...inputs, address, port: 3306, endpoint: `${address}:3306`, arn: `arn:aws:rds:${REGION}:${ACCOUNT_ID}:db:${inputs.identifier}` };
+        return {
+            ...inputs,
+            address,
+            port: 3306,
+            endpoint: `${address}:3306`,
+            arn: `arn:aws:rds:${REGION}:${ACCOUNT_ID}:db:${inputs.identifier}`,
+        };
     },
     "aws:rds/subnetGroup:SubnetGroup": (name, inputs) => ({ ...inputs, name: inputs.name ?? `${name}-mock` }),
     "aws:rds/parameterGroup:ParameterGroup": (name, inputs) => ({ ...inputs, name: inputs.name ?? `${name}-mock` }),
@@ -51,14 +57,29 @@ const invokes: Record<string, (inputs: State) => State> = {
         userId: "AIDAMOCK",
         id: ACCOUNT_ID,
     }),
-    "aws:index/getPartition:getPartition": () => ({ partition: "aws", dnsSuffix: "amazonaws.com", id: "aws", reverseDnsPrefix: "com.amazonaws" }),
-    "aws:index/getRegion:getRegion": () => ({ region: REGION, name: REGION, id: REGION, endpoint: `ec2.${REGION}.amazonaws.com`, description: "Europe (Ireland)" }),
+    "aws:index/getPartition:getPartition": () => ({
+        partition: "aws",
+        dnsSuffix: "amazonaws.com",
+        id: "aws",
+        reverseDnsPrefix: "com.amazonaws",
+    }),
+    "aws:index/getRegion:getRegion": () => ({
+        region: REGION,
+        name: REGION,
+        id: REGION,
+        endpoint: `ec2.${REGION}.amazonaws.com`,
+        description: "Europe (Ireland)",
+    }),
 };
 
 export const mocks: pulumi.runtime.Mocks = {
     newResource(args) {
         const make = outputs[args.type];
-        const state = make ? make(args.name, args.inputs) : args.type.startsWith("kubernetes:") ? k8sState(args.name, args.inputs) : args.inputs;
+        const state = make
+            ? make(args.name, args.inputs)
+            : args.type.startsWith("kubernetes:")
+              ? k8sState(args.name, args.inputs)
+              : args.inputs;
         return { id: `${args.name}-id`, state };
     },
     call(args) {

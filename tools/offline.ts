@@ -139,7 +139,9 @@ function waitForRegistrations(): Promise<void> {
 }
 
 async function resolveOutputs(program: Record<string, unknown>): Promise<Record<string, any>> {
-    const entries = await Promise.all(Object.entries(program).map(async ([key, value]) => [key, await settled(pulumi.output(value))] as const));
+    const entries = await Promise.all(
+        Object.entries(program).map(async ([key, value]) => [key, await settled(pulumi.output(value))] as const),
+    );
     return Object.fromEntries(entries);
 }
 
