@@ -511,12 +511,13 @@ describe("GitHub Actions workflows", () => {
             expect(on.pull_request ?? {}, "pull_request filters").to.deep.equal({});
         });
 
-        it("installs, lints, type checks, tests and renders both stacks, in that order", () => {
+        it("installs, lints, type checks, checks the site files, tests and renders both stacks, in that order", () => {
             const commands = (check().steps ?? []).flatMap(runLines);
             expect(commands).to.deep.equal([
                 "npm ci",
                 "npm run lint",
                 "npm run typecheck",
+                "npm run sites:check",
                 "npm test",
                 "npm run render -- stg",
                 "npm run render -- prod",
