@@ -30,6 +30,7 @@ const siteIndex = new SiteIndex("site-index", {
     stack: config.stack,
     namespace: platform.namespace,
     sites: specs,
+    previewDomain: config.release.previewDomain,
     provider: k8sProvider,
 });
 

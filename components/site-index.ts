@@ -3,7 +3,7 @@
 // removing a site changes this one object and restarts nothing.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { SITE_INDEX_CONFIGMAP, SITE_INDEX_FILE, SITE_INDEX_TYPE, secretName } from "../src/naming";
+import { SITE_INDEX_CONFIGMAP, SITE_INDEX_FILE, SITE_INDEX_TYPE, previewHostname, secretName } from "../src/naming";
 import type { SiteSpec } from "../src/sites";
 
 export interface SiteIndexArgs {
@@ -13,6 +13,8 @@ export interface SiteIndexArgs {
     readonly namespace: pulumi.Input<string>;
     /** Every site of the stack. */
     readonly sites: readonly SiteSpec[];
+    /** When set, each site's preview host `<id>.<previewDomain>` maps to it too. */
+    readonly previewDomain?: string;
     /** The Kubernetes provider of the stack. */
     readonly provider: k8s.Provider;
 }
@@ -32,7 +34,7 @@ export class SiteIndex extends pulumi.ComponentResource {
             name,
             {
                 metadata: { name: SITE_INDEX_CONFIGMAP, namespace: args.namespace },
-                data: { [SITE_INDEX_FILE]: siteIndexJson(args.stack, args.sites) },
+                data: { [SITE_INDEX_FILE]: siteIndexJson(args.stack, args.sites, args.previewDomain) },
             },
             { parent: this, provider: args.provider },
         );
@@ -41,11 +43,13 @@ export class SiteIndex extends pulumi.ComponentResource {
 }
 
 /** `{ "hosts": { "<hostname>": { site, secret, canonical } } }`, hostnames sorted: same sites, same bytes. */
-export function siteIndexJson(stack: string, sites: readonly SiteSpec[]): string {
+export function siteIndexJson(stack: string, sites: readonly SiteSpec[], previewDomain?: string): string {
     const hosts: Record<string, SiteIndexEntry> = {};
-    const entries = sites.flatMap((s) =>
-        s.hostnames.map((host) => [host, { site: s.id, secret: secretName(stack, s.id), canonical: s.canonicalHostname }] as const),
-    );
+    const entries = sites.flatMap((s) => {
+        const entry = { site: s.id, secret: secretName(stack, s.id), canonical: s.canonicalHostname };
+        const names = previewDomain ? [...s.hostnames, previewHostname(s.id, previewDomain)] : s.hostnames;
+        return names.map((host) => [host, entry] as const);
+    });
     for (const [host, entry] of entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) hosts[host] = entry;
     return JSON.stringify({ hosts }, null, 1);
 }

@@ -174,12 +174,18 @@ describe("operations", () => {
             expect(gamma.spec.rules[0].http.paths[0].backend.service.name).to.equal("blue");
         });
 
-        it("adds only the preview Ingresses to a stack that had none", () => {
+        it("maps each preview host to its site in the site index", () => {
+            const index = JSON.parse(withPreview.get("kubernetes:core/v1:ConfigMap", "site-index").inputs.data["sites.json"]);
+            expect(index.hosts["alpha.preview.cloud2-stg.example.com"]).to.deep.equal(index.hosts["alpha.cloud2-stg.example.com"]);
+            expect(index.hosts["alpha.preview.cloud2-stg.example.com"].site).to.equal("alpha");
+        });
+
+        it("adds only the preview Ingresses to a stack that had none, and their hosts to the site index", () => {
             const diff = diffRuns(base, withPreview);
             expect(names(diff.added)).to.deep.equal(
                 ["alpha", "beta", "gamma"].map((s) => `kubernetes:networking.k8s.io/v1:Ingress::${s}-preview-ingress`),
             );
-            expect(diff.changed).to.deep.equal([]);
+            expect(names(diff.changed)).to.deep.equal(["kubernetes:core/v1:ConfigMap::site-index"]);
         });
 
         it("moves the preview host of the sites that move on a flip", async () => {
