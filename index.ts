@@ -5,6 +5,7 @@ import { Platform } from "./components/platform";
 import { Release } from "./components/release";
 import { Site } from "./components/site";
 import { SiteIndex } from "./components/site-index";
+import { siteFilesCleanupHook } from "./components/site-files-cleanup";
 import { type Color, parseConfig } from "./src/config";
 import { deferred } from "./src/deferred";
 import { colorImage, colorsInUse, otherColor, siteColor } from "./src/release";
@@ -33,6 +34,12 @@ const siteIndex = new SiteIndex("site-index", {
     previewDomain: config.release.previewDomain,
     provider: k8sProvider,
 });
+
+// Without retained data, a removed site's files go with it: the engine runs this hook, by name, after
+// it deletes the site's files role.
+const filesCleanup = config.retainDataOnDelete
+    ? undefined
+    : siteFilesCleanupHook(new Set(specs.map((s) => s.id)), new pulumi.Config("aws").get("region"));
 
 // A color's Deployment rolls out only once the verify Jobs of its sites have passed; the sites,
 // created next, hand those Jobs over when they exist.
@@ -75,6 +82,7 @@ const deployed = specs.map((site) => {
         runAsUser: config.wordpress.runAsUser,
         retainData: config.retainDataOnDelete,
         serving: { service: release.services[color], deployment: release.deployments[color] },
+        filesCleanup,
         preview: config.release.previewDomain ? { domain: config.release.previewDomain, color: otherColor(color) } : undefined,
     });
     return { site, color, image, component };

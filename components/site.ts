@@ -21,6 +21,7 @@ import {
     siteRolePath,
 } from "../src/naming";
 import { containerSecurityContext, podSecurityContext } from "../src/pods";
+import { FILES_TAG, filesLocationTag } from "../src/site-files";
 import type { SiteSpec } from "../src/sites";
 import type { Providers } from "./platform";
 
@@ -60,6 +61,8 @@ export interface SiteArgs {
     readonly serving: { readonly service: k8s.core.v1.Service; readonly deployment: k8s.apps.v1.Deployment };
     /** When the stack has a preview domain: the host `<id>.<domain>` on the other color. */
     readonly preview?: PreviewArgs;
+    /** When the stack does not retain data: deletes the site's files once the site is removed. */
+    readonly filesCleanup?: pulumi.ResourceHook;
 }
 
 export interface PreviewArgs {
@@ -175,9 +178,10 @@ function createFilesRole(name: string, args: SiteArgs, parent: pulumi.Resource):
                 Version: "2012-10-17",
                 Statement: [{ Effect: "Allow", Principal: { AWS: args.workloadRoleArn }, Action: "sts:AssumeRole" }],
             }),
-            tags: siteTags(args),
+            // Where the files are, for the cleanup hook, which sees only what the deleted role had.
+            tags: { ...siteTags(args), [FILES_TAG]: pulumi.output(args.bucketName).apply((bucket) => filesLocationTag(bucket, prefix)) },
         },
-        { parent },
+        { parent, hooks: args.filesCleanup ? { afterDelete: [args.filesCleanup] } : undefined },
     );
     new aws.iam.RolePolicy(
         `${name}-role-policy`,

@@ -6,6 +6,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { readStackConfig } from "../src/stack-file";
 import { ROOT } from "./stacks";
 
+// The SDK's runtime state, for its callback server: internal, not in its public types.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { getStore } = require("@pulumi/pulumi/runtime/state") as { getStore(): { callbacks?: { shutdown(): void } } };
+
 export { ROOT };
 const PROJECT = "wp-platform";
 const SIG_KEY = "4dabf18193072939515e22adb298388d";
@@ -27,6 +31,8 @@ export interface Registered {
     readonly retainOnDelete: boolean;
     readonly ignoreChanges: readonly string[];
     readonly dependencies: readonly string[];
+    /** Names of the resource hooks to run after the resource is deleted. */
+    readonly afterDeleteHooks: readonly string[];
 }
 
 export interface ProgramRun {
@@ -34,6 +40,8 @@ export interface ProgramRun {
     readonly resources: readonly Registered[];
     /** The stack outputs (index.ts exports), resolved. */
     readonly outputs: Record<string, any>;
+    /** Names of the resource hooks the program registered. */
+    readonly hooks: readonly string[];
     /** The one resource of this type and name; throws when there is none or several. */
     get(type: string, name: string): Registered;
     /** Resources of a type. */
@@ -62,8 +70,9 @@ export interface OfflineRunOptions {
 /** Runs the program once; never throws: the program's error, if any, comes back beside what it registered. */
 export async function runOffline(options: OfflineRunOptions): Promise<{ run: ProgramRun; error?: Error }> {
     const recorded: Registered[] = [];
+    const hooks: string[] = [];
     await pulumi.runtime.setMocks(options.mocks, PROJECT, options.stack, options.preview ?? false);
-    record(recorded);
+    record(recorded, hooks);
     pulumi.runtime.setAllConfig(options.config, []);
     // index.ts is the program: loading it anew runs it anew. The other project modules define
     // classes and functions and hold no state, so they stay loaded (and compiled) between runs.
@@ -89,14 +98,18 @@ export async function runOffline(options: OfflineRunOptions): Promise<{ run: Pro
     } finally {
         traces.prepareStackTrace = prepareStackTrace;
         traces.stackTraceLimit = stackTraceLimit;
+        // A program with resource hooks starts the SDK's callback server (a local gRPC server); the
+        // next run starts its own, so this one stops.
+        getStore().callbacks?.shutdown();
     }
-    return { run: makeRun(recorded, outputs), error };
+    return { run: makeRun(recorded, hooks, outputs), error };
 }
 
-function makeRun(recorded: Registered[], outputs: Record<string, any>): ProgramRun {
+function makeRun(recorded: Registered[], hooks: string[], outputs: Record<string, any>): ProgramRun {
     const resources = [...recorded].sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));
     return {
         resources,
+        hooks: [...hooks].sort(),
         outputs,
         get(type, name) {
             const found = resources.filter((r) => r.type === type && r.name === name);
@@ -110,10 +123,19 @@ function makeRun(recorded: Registered[], outputs: Record<string, any>): ProgramR
 }
 
 /** Wraps the mock monitor so every registration request is recorded with its options. */
-function record(into: Registered[]): void {
+function record(into: Registered[], hooks: string[]): void {
     const monitor = pulumi.runtime.getMonitor() as any;
     const register = monitor.registerResource.bind(monitor);
     monitor.registerResource = (req: any, callback: any) => {
+        // An exception here would leave the SDK waiting for an answer for ever: answer with it instead.
+        try {
+            recordRegistration(req);
+        } catch (e) {
+            return callback(e, undefined);
+        }
+        return register(req, callback);
+    };
+    const recordRegistration = (req: any): void => {
         const raw = pulumi.runtime.deserializeProperties(req.getObject()) as Record<string, unknown>;
         into.push({
             urn: monitor.newUrn(req.getParent(), req.getType(), req.getName()),
@@ -128,8 +150,13 @@ function record(into: Registered[]): void {
             retainOnDelete: Boolean(req.getRetainondelete()),
             ignoreChanges: req.getIgnorechangesList(),
             dependencies: req.getDependenciesList(),
+            afterDeleteHooks: req.getHooks()?.getAfterDeleteList() ?? [],
         });
-        return register(req, callback);
+    };
+    // The SDK's mock monitor knows no resource hooks; the engine would record the name, so do we.
+    monitor.registerResourceHook = (req: any, callback: any) => {
+        hooks.push(req.getName());
+        callback(null, {});
     };
 }
 
