@@ -53,6 +53,8 @@ export class Platform extends pulumi.ComponentResource {
                 // The site index changes with every site added or removed: update it in place rather
                 // than replace it, so no Deployment rolls.
                 enableConfigMapMutable: true,
+                // A site's Secret changes with its canonical URL: update it in place, not delete and recreate it.
+                enableSecretMutable: true,
             },
             { parent: this },
         );

@@ -124,19 +124,24 @@ export class Site extends pulumi.ComponentResource {
     constructor(name: string, args: SiteArgs, opts?: pulumi.ComponentResourceOptions) {
         super(SITE_TYPE, name, {}, opts);
         const site = args.site;
-        const tls = Boolean(args.ingress.clusterIssuer || args.ingress.tlsSecretName);
-        this.url = `${tls ? "https" : "http"}://${site.canonicalHostname}/`;
+        this.url = `${siteUrl(args)}/`;
         this.secretName = secretName(args.stack, site.id);
         this.databaseName = databaseName(site.id);
         this.prefix = sitePrefix(site.id);
 
         const db = createDatabase(name, args, this);
         const role = createFilesRole(name, args, this);
-        const env = createSecrets(name, args, { db, roleArn: role.arn, url: this.url }, this);
+        const env = createSecrets(name, args, { db, roleArn: role.arn }, this);
         this.verifyJob = createJobsAndIngress(name, args, env, this).verify;
 
         this.registerOutputs({ url: this.url, secretName: this.secretName, database: this.databaseName, prefix: this.prefix });
     }
+}
+
+/** `https://<canonical hostname>` (http when the stack has no TLS), as WordPress's home and siteurl. */
+function siteUrl(args: SiteArgs): string {
+    const tls = Boolean(args.ingress.clusterIssuer || args.ingress.tlsSecretName);
+    return `${tls ? "https" : "http"}://${args.site.canonicalHostname}`;
 }
 
 /** Options of the children that hold data: kept in the cloud on removal when the stack says so. */
@@ -218,7 +223,6 @@ function siteTags(args: SiteArgs): Record<string, string> {
 interface SecretInputs {
     readonly db: ReturnType<typeof createDatabase>;
     readonly roleArn: pulumi.Output<string>;
-    readonly url: string;
 }
 
 /**
@@ -246,7 +250,7 @@ function createSecrets(name: string, args: SiteArgs, inputs: SecretInputs, paren
                 WP_ADMIN_USER: ADMIN_USER,
                 WP_ADMIN_PASSWORD: adminPass,
                 WP_ADMIN_EMAIL: args.adminEmail,
-                WP_SITE_URL: inputs.url.replace(/\/$/, ""),
+                WP_SITE_URL: siteUrl(args),
                 WP_S3_BUCKET: bucket,
                 WP_S3_PREFIX: sitePrefix(id),
                 WP_S3_ROLE_ARN: roleArn,
@@ -288,6 +292,8 @@ interface JobSpec {
     /** Short name: `site-<id>-<job>` in the cluster, `<id>-<job>` in Pulumi. */
     readonly job: string;
     readonly script: string;
+    /** Values the script reads from its environment, besides the site's Secret. */
+    readonly env: Record<string, string>;
     readonly dependsOn: pulumi.Input<pulumi.Resource>[];
     /**
      * A provisioning Job runs once, with the image of the site's color at that time: a new digest or
@@ -307,10 +313,11 @@ function createJob(
 ): k8s.batch.v1.Job {
     const site = args.site;
     const labels = { ...siteLabels(site.id), "wp-platform/job": spec.job };
+    // Each Job's pod template holds only what its script reads beyond the Secret, so an edit re-runs
+    // exactly the Jobs it concerns.
     const env = [
         { name: "WP_SITE_ID", value: site.id },
-        { name: "WP_SITE_TITLE", value: site.name },
-        { name: "WP_THEME", value: site.theme },
+        ...Object.entries(spec.env).map(([envName, value]) => ({ name: envName, value })),
         ...(spec.once ? [] : [{ name: "WP_PLATFORM_COLOR", value: args.color }]),
     ];
     return new k8s.batch.v1.Job(
@@ -366,24 +373,23 @@ interface SiteJobs {
  * traffic where it was.
  */
 function createJobsAndIngress(name: string, args: SiteArgs, secretName: pulumi.Input<string>, parent: pulumi.Resource): SiteJobs {
-    const install = createJob(name, { job: "install", script: INSTALL_SCRIPT, dependsOn: [], once: true }, args, secretName, parent);
-    const theme = createJob(
-        name,
-        { job: "activate-theme", script: ACTIVATE_THEME_SCRIPT, dependsOn: [install], once: true },
-        args,
-        secretName,
-        parent,
-    );
-    const verify = createJob(name, { job: "verify", script: VERIFY_SCRIPT, dependsOn: [theme], once: false }, args, secretName, parent);
+    const job = (spec: JobSpec) => createJob(name, spec, args, secretName, parent);
+    const site = args.site;
+    // The URL is in the pod template, not only in the Secret: a new canonical hostname re-runs the
+    // install Job, which sets WordPress's home and siteurl.
+    const installEnv = { WP_SITE_TITLE: site.name, WP_SITE_URL: siteUrl(args) };
+    const install = job({ job: "install", script: INSTALL_SCRIPT, env: installEnv, dependsOn: [], once: true });
+    const theme = job({
+        job: "activate-theme",
+        script: ACTIVATE_THEME_SCRIPT,
+        env: { WP_THEME: site.theme },
+        dependsOn: [install],
+        once: true,
+    });
+    const verify = job({ job: "verify", script: VERIFY_SCRIPT, env: {}, dependsOn: [theme], once: false });
     const ingress = createIngress(name, args, [verify, args.serving.service], parent);
     // After the switch, and after the color's pods run the new image, so old pods cannot refill the cache.
-    createJob(
-        name,
-        { job: "flush-caches", script: FLUSH_CACHES_SCRIPT, dependsOn: [ingress, args.serving.deployment], once: false },
-        args,
-        secretName,
-        parent,
-    );
+    job({ job: "flush-caches", script: FLUSH_CACHES_SCRIPT, env: {}, dependsOn: [ingress, args.serving.deployment], once: false });
     if (args.preview) createPreviewIngress(name, args, args.preview, parent);
     return { verify };
 }

@@ -151,6 +151,28 @@ describe("operations", () => {
         expect(names(diff.changed)).to.deep.equal(["kubernetes:core/v1:ConfigMap::site-index"]);
     });
 
+    it("change a site's canonical hostname: its install Job re-runs to set home and siteurl, its settings update", async () => {
+        const hosts = ["alpha.cloud2-stg.example.com", "www.alpha.cloud2-stg.example.com"];
+        const before = await runProgram({
+            config: release("blue"),
+            sites: { ...FLEET, "alpha.yaml": siteFile("alpha", { hostnames: hosts }) },
+        });
+        const after = await runProgram({
+            config: release("blue"),
+            sites: { ...FLEET, "alpha.yaml": siteFile("alpha", { hostnames: hosts, canonicalHostname: hosts[1] }) },
+        });
+        expect(names(diffRuns(before, after).changed)).to.deep.equal(
+            sorted([
+                job("alpha", "install"),
+                "kubernetes:core/v1:Secret::alpha-k8s-secret",
+                "aws:secretsmanager/secretVersion:SecretVersion::alpha-secret-version",
+                "kubernetes:core/v1:ConfigMap::site-index",
+            ]),
+        );
+        const env = after.get("kubernetes:batch/v1:Job", "alpha-install").inputs.spec.template.spec.containers[0].env;
+        expect(env).to.deep.include({ name: "WP_SITE_URL", value: "https://www.alpha.cloud2-stg.example.com" });
+    });
+
     describe("with a preview domain", () => {
         const preview = (active: string) => release(active, D1, D2, { previewDomain: "preview.cloud2-stg.example.com" });
         let withPreview: ProgramRun;
