@@ -9,7 +9,7 @@ import { siteFilesCleanupHook } from "./components/site-files-cleanup";
 import { type Color, parseConfig } from "./src/config";
 import { deferred } from "./src/deferred";
 import { colorImage, colorsInUse, otherColor, siteColor } from "./src/release";
-import { loadSites } from "./src/sites";
+import { type SiteSpec, loadSites } from "./src/sites";
 
 // Both throw, listing every problem, before any resource is registered: a run that skipped a bad
 // site file would make `pulumi up` delete that site.
@@ -61,7 +61,7 @@ const release = new Release(
     { dependsOn: [siteIndex] },
 );
 
-const deployed = specs.map((site) => {
+function createSite(site: SiteSpec) {
     const color = siteColor(site, config.release);
     const image = colorImage(config.image, config.release, color);
     const component = new Site(site.id, {
@@ -86,35 +86,43 @@ const deployed = specs.map((site) => {
         preview: config.release.previewDomain ? { domain: config.release.previewDomain, color: otherColor(color) } : undefined,
     });
     return { site, color, image, component };
-});
-verified.resolve({
-    blue: deployed.filter((d) => d.color === "blue").map((d) => d.component.verifyJob),
-    green: deployed.filter((d) => d.color === "green").map((d) => d.component.verifyJob),
-});
+}
 
-/** Per site, what the old manager's GET /sites/{id} returned. No secret values, only names. */
-export const sites = Object.fromEntries(
-    deployed.map(({ site, color, image, component }) => [
-        site.id,
-        {
-            url: component.url,
-            hostnames: site.hostnames,
-            color,
-            image,
-            secretName: component.secretName,
-            database: component.databaseName,
-            prefix: component.prefix,
-        },
-    ]),
-);
+// One site per turn of the event loop: each site's registrations are answered before the next site
+// is built, so the process holds one site's pending registrations rather than the whole fleet's.
+export = async () => {
+    const deployed: ReturnType<typeof createSite>[] = [];
+    for (const site of specs) {
+        deployed.push(createSite(site));
+        await new Promise((resolve) => setImmediate(resolve));
+    }
+    verified.resolve({
+        blue: deployed.filter((d) => d.color === "blue").map((d) => d.component.verifyJob),
+        green: deployed.filter((d) => d.color === "green").map((d) => d.component.verifyJob),
+    });
 
-/** The active release: which color serves sites on `active`, and each color's image. */
-export const activeRelease = {
-    active: config.release.active,
-    blue: colorImage(config.image, config.release, "blue"),
-    green: colorImage(config.image, config.release, "green"),
+    /** Per site, what the old manager's GET /sites/{id} returned. No secret values, only names. */
+    const sites = Object.fromEntries(
+        deployed.map(({ site, color, image, component }) => [
+            site.id,
+            {
+                url: component.url,
+                hostnames: site.hostnames,
+                color,
+                image,
+                secretName: component.secretName,
+                database: component.databaseName,
+                prefix: component.prefix,
+            },
+        ]),
+    );
+
+    /** The active release: which color serves sites on `active`, and each color's image. */
+    const activeRelease = {
+        active: config.release.active,
+        blue: colorImage(config.image, config.release, "blue"),
+        green: colorImage(config.image, config.release, "green"),
+    };
+
+    return { sites, activeRelease, namespace: platform.namespace, bucket: platform.bucketName, databaseHost: platform.dbHost };
 };
-
-export const namespace = platform.namespace;
-export const bucket = platform.bucketName;
-export const databaseHost = platform.dbHost;

@@ -88,9 +88,12 @@ export async function runOffline(options: OfflineRunOptions): Promise<{ run: Pro
     traces.prepareStackTrace = undefined;
     traces.stackTraceLimit = 0;
     try {
-        // A require, not an import: the program runs when its module loads, once per run.
+        // A require, not an import: loading index.ts runs the stack-level part of the program, once
+        // per run. It exports an async function that builds the sites; Pulumi calls it and takes what
+        // it returns as the stack outputs, and so does this.
         // eslint-disable-next-line @typescript-eslint/no-require-imports
-        const program = require(path.join(ROOT, "index.ts"));
+        const main = require(path.join(ROOT, "index.ts")) as () => Promise<Record<string, unknown>>;
+        const program = await main();
         outputs = await resolveOutputs(program);
         await waitForRegistrations();
     } catch (e) {
