@@ -1,0 +1,195 @@
+// One measurement of `npm run bench` (tools/bench.ts), in a fresh Node process of its own, so its
+// peak RSS is its own and the Pulumi runtime state (which is global to a process) is clean:
+//
+//   program   the whole program (tools/offline.ts, stg config, tools/mocks.ts) over a folder of sites;
+//             with `added`, a second run over that folder (one site more) and the diff of the two
+//   floor     a trivial program that registers `count` resources (typed or plain) under the same
+//             mocks and the same runtime settings as tools/offline.ts: the cost of the SDK alone
+//
+// Started by tools/bench.ts with an IPC channel: the job comes as argv[2] (JSON), the result goes
+// back with process.send. Not meant to be run by hand.
+import { PerformanceObserver } from "perf_hooks";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { SITE_INDEX_CONFIGMAP, SITE_TYPE } from "../src/naming";
+import { diffRuns } from "../test/support/diff";
+import { mocks } from "./mocks";
+import { type ProgramRun, configFor, reveal, runOffline } from "./offline";
+
+export type FloorResource = "plain" | "typed";
+
+export type WorkerJob =
+    | { readonly kind: "program"; readonly sitesDir: string; readonly added?: { readonly sitesDir: string; readonly id: string } }
+    | {
+          readonly kind: "floor";
+          readonly resource: FloorResource;
+          readonly count: number;
+          /** Yield to the event loop after every this many resources (a program that builds one site per turn); never when absent. */
+          readonly yieldEvery?: number;
+      };
+
+/** What one run costs. Times in ms, memory in bytes. */
+export interface Measure {
+    readonly resources: number;
+    /** process.hrtime around the run (see tools/bench.ts for what it includes). */
+    readonly wallMs: number;
+    /** Sum of the GC pauses V8 reported during the run. */
+    readonly gcMs: number;
+    /** process.resourceUsage().maxRSS after the run: the peak of the whole process. */
+    readonly peakRssBytes: number;
+}
+
+/** Adding one site: what a preview would show, against what it should. */
+export interface AddCheck {
+    readonly id: string;
+    readonly added: number;
+    readonly removed: number;
+    readonly changed: number;
+    /** Resources of the new site (the Site component and everything under it). */
+    readonly siteResources: number;
+    /** Empty when the diff is exactly the new site's resources plus the site index ConfigMap, updated. */
+    readonly unexpected: readonly string[];
+    readonly wallMs: number;
+}
+
+export type WorkerResult = { readonly measure: Measure; readonly addCheck?: AddCheck } | { readonly error: string };
+
+/** Sums the GC pauses from now until `stop`. */
+function gcTimer(): { stop(): Promise<number> } {
+    let total = 0;
+    const observer = new PerformanceObserver((list) => {
+        for (const entry of list.getEntries()) total += entry.duration;
+    });
+    observer.observe({ entryTypes: ["gc"] });
+    return {
+        async stop() {
+            // Node delivers the entries from a later turn of the event loop: let the last ones arrive.
+            await new Promise((resolve) => setTimeout(resolve, 100));
+            for (const entry of observer.takeRecords()) total += entry.duration;
+            observer.disconnect();
+            return total;
+        },
+    };
+}
+
+function peakRssBytes(): number {
+    return process.resourceUsage().maxRSS * 1024;
+}
+
+function elapsedMs(since: bigint): number {
+    return Number(process.hrtime.bigint() - since) / 1e6;
+}
+
+async function runProgram(sitesDir: string): Promise<ProgramRun> {
+    const { run, error } = await runOffline({ stack: "stg", config: configFor("stg", { sitesDir }), mocks });
+    if (error) throw error;
+    return run;
+}
+
+async function measureProgram(job: Extract<WorkerJob, { kind: "program" }>): Promise<WorkerResult> {
+    const gc = gcTimer();
+    const start = process.hrtime.bigint();
+    const before = await runProgram(job.sitesDir);
+    const wallMs = elapsedMs(start);
+    const measure: Measure = { resources: before.resources.length, wallMs, gcMs: await gc.stop(), peakRssBytes: peakRssBytes() };
+    if (!job.added) return { measure };
+
+    const addStart = process.hrtime.bigint();
+    const after = await runProgram(job.added.sitesDir);
+    return { measure, addCheck: { ...checkAddedSite(before, after, job.added.id), wallMs: elapsedMs(addStart) } };
+}
+
+/** The diff of two runs must be the new site's resources, added, and the site index, changed in place. */
+export function checkAddedSite(before: ProgramRun, after: ProgramRun, id: string): Omit<AddCheck, "wallMs"> {
+    const diff = diffRuns(before, after);
+    const site = after.resources.find((r) => r.type === SITE_TYPE && r.name === id);
+    const siteResources = new Set<string>();
+    if (site) {
+        siteResources.add(site.urn);
+        // Registrations are sorted by URN, not by parent: repeat until no new child turns up.
+        for (let grew = true; grew;) {
+            grew = false;
+            for (const r of after.resources) {
+                if (!siteResources.has(r.urn) && siteResources.has(r.parent)) {
+                    siteResources.add(r.urn);
+                    grew = true;
+                }
+            }
+        }
+    }
+    const index = after.resources.find(
+        (r) => r.type === "kubernetes:core/v1:ConfigMap" && r.inputs.metadata?.name === SITE_INDEX_CONFIGMAP,
+    );
+    const unexpected = [
+        ...(site ? [] : [`no ${SITE_TYPE} named ${id} in the second run`]),
+        ...diff.added.filter((urn) => !siteResources.has(urn)).map((urn) => `added, not the new site's: ${urn}`),
+        ...[...siteResources].filter((urn) => !diff.added.includes(urn)).map((urn) => `the new site's, not added: ${urn}`),
+        ...diff.removed.map((urn) => `removed: ${urn}`),
+        ...diff.changed.filter((urn) => urn !== index?.urn).map((urn) => `changed: ${urn}`),
+        ...(index && diff.changed.includes(index.urn) ? [] : [`the site index ConfigMap (${SITE_INDEX_CONFIGMAP}) did not change`]),
+    ];
+    return {
+        id,
+        added: diff.added.length,
+        removed: diff.removed.length,
+        changed: diff.changed.length,
+        siteResources: siteResources.size,
+        unexpected,
+    };
+}
+
+/** The least a custom resource can be: no declared outputs beyond its inputs. */
+class PlainResource extends pulumi.CustomResource {
+    constructor(name: string, props: pulumi.Inputs) {
+        super("bench:index:Plain", name, props);
+    }
+}
+
+/**
+ * `count` resources with small inputs, each registered under the same mocks, with every
+ * registration recorded as tools/offline.ts records it, and the same stack-trace settings.
+ * plain: pulumi.CustomResource with two inputs (outputs: urn, id and those two);
+ * typed: random.RandomPassword, a generated provider class like the program's (an Output per
+ * declared property, fourteen of them). All constructed in one synchronous loop, like a program
+ * that builds everything before it awaits anything, unless `yieldEvery` says otherwise.
+ */
+async function measureFloor(job: Extract<WorkerJob, { kind: "floor" }>): Promise<WorkerResult> {
+    await pulumi.runtime.setMocks(mocks, "wp-platform", "stg", false);
+    let resources = 0;
+    const monitor = pulumi.runtime.getMonitor() as any;
+    const register = monitor.registerResource.bind(monitor);
+    const recorded: unknown[] = [];
+    monitor.registerResource = (req: any, callback: any) => {
+        const raw = pulumi.runtime.deserializeProperties(req.getObject());
+        recorded.push({ urn: monitor.newUrn(req.getParent(), req.getType(), req.getName()), inputs: reveal(raw), raw });
+        resources++;
+        return register(req, callback);
+    };
+    const traces = Error as { prepareStackTrace?: unknown; stackTraceLimit: number };
+    traces.prepareStackTrace = undefined;
+    traces.stackTraceLimit = 0;
+
+    const gc = gcTimer();
+    const start = process.hrtime.bigint();
+    for (let i = 0; i < job.count; i++) {
+        if (job.resource === "typed") new random.RandomPassword(`r${i}`, { length: 32, special: false });
+        else new PlainResource(`r${i}`, { length: 32, special: false });
+        if (job.yieldEvery && (i + 1) % job.yieldEvery === 0) await new Promise((resolve) => setImmediate(resolve));
+    }
+    await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+    const wallMs = elapsedMs(start);
+    return { measure: { resources, wallMs, gcMs: await gc.stop(), peakRssBytes: peakRssBytes() } };
+}
+
+async function main(): Promise<void> {
+    const job = JSON.parse(process.argv[2]) as WorkerJob;
+    let result: WorkerResult;
+    try {
+        result = job.kind === "program" ? await measureProgram(job) : await measureFloor(job);
+    } catch (e) {
+        result = { error: e instanceof Error ? (e.stack ?? e.message) : String(e) };
+    }
+    process.send!(result, () => process.disconnect());
+}
+
+if (require.main === module) void main();
