@@ -177,17 +177,12 @@ async function resolveOutputs(program: Record<string, unknown>): Promise<Record<
 
 /**
  * A stack output's value. In a preview `apply` never runs on a value only known after deployment (a
- * generated bucket name), so `promiseOf` would wait forever: such a value reads `undefined` here, or
+ * generated bucket name), so waiting on `apply` would wait forever: such a value reads `undefined` here, or
  * `pulumi.unknown` inside an object.
  */
 function settled(output: pulumi.Output<unknown>): Promise<unknown> {
     // `promise(withUnknowns)` is the SDK's own accessor of an Output's value (internal: not in its types).
     return (output as unknown as { promise(withUnknowns: boolean): Promise<unknown> }).promise(true);
-}
-
-/** The value of an output, once known. */
-export function promiseOf<T>(output: pulumi.Output<T>): Promise<T> {
-    return new Promise((resolve) => output.apply(resolve));
 }
 
 export function isSecret(value: unknown): boolean {

@@ -7,7 +7,7 @@ import { stringify } from "yaml";
 import { mocks } from "../../tools/mocks";
 import { type ProgramRun, type Registered, configFor, runOffline } from "../../tools/offline";
 
-export { ROOT, configFor, isSecret, promiseOf, redact, reveal, type ProgramRun, type Registered } from "../../tools/offline";
+export { ROOT, configFor, isSecret, redact, reveal, type ProgramRun, type Registered } from "../../tools/offline";
 
 export type SiteFiles = Record<string, string | Record<string, unknown>>;
 
