@@ -2,18 +2,9 @@ import { expect } from "chai";
 import * as path from "path";
 import { ConfigError, parseConfig } from "../src/config";
 import { readStackConfig } from "../src/stack-file";
-import { ROOT } from "./support/program";
+import { ROOT, configFor } from "./support/program";
 
 const GREEN = `sha256:${"b".repeat(64)}`;
-
-function stackConfig(stack: string, overrides: Record<string, unknown> = {}): Record<string, string> {
-    const raw = readStackConfig(path.join(ROOT, `Pulumi.${stack}.yaml`));
-    for (const [key, value] of Object.entries(overrides)) {
-        if (value === undefined) delete raw[`wp-platform:${key}`];
-        else raw[`wp-platform:${key}`] = typeof value === "string" ? value : JSON.stringify(value);
-    }
-    return raw;
-}
 
 function problemsOf(raw: Record<string, string>): string[] {
     try {
@@ -38,7 +29,7 @@ describe("parseConfig", () => {
     });
 
     it("fills in defaults and resolves sitesDir to sites/<stack>", () => {
-        const raw = stackConfig("stg", {
+        const raw = configFor("stg", {
             sitesDir: undefined,
             namespace: undefined,
             database: undefined,
@@ -56,35 +47,35 @@ describe("parseConfig", () => {
     });
 
     it("refuses a tag, and `latest` above all, where a digest belongs", () => {
-        const problems = problemsOf(stackConfig("stg", { release: { active: "blue", blue: "latest", green: "6.8.3" } }));
+        const problems = problemsOf(configFor("stg", { release: { active: "blue", blue: "latest", green: "6.8.3" } }));
         expect(problems).to.have.length(2);
         expect(problems[0]).to.contain("wp-platform:release.blue").and.contain('"latest" is not a digest');
         expect(problems[1]).to.contain("wp-platform:release.green").and.contain("sha256:<64 hex>");
     });
 
     it("refuses an image repository that carries a tag or digest", () => {
-        const [problem] = problemsOf(stackConfig("stg", { image: "registry.example.com/wordpress:6.8" }));
+        const [problem] = problemsOf(configFor("stg", { image: "registry.example.com/wordpress:6.8" }));
         expect(problem).to.contain("wp-platform:image").and.contain("tag or digest");
     });
 
     it("refuses an unknown color", () => {
-        const [problem] = problemsOf(stackConfig("stg", { release: { active: "purple", blue: GREEN, green: GREEN } }));
+        const [problem] = problemsOf(configFor("stg", { release: { active: "purple", blue: GREEN, green: GREEN } }));
         expect(problem).to.contain("wp-platform:release.active").and.contain("blue or green");
     });
 
     it("names a missing key and what it is", () => {
-        const [problem] = problemsOf(stackConfig("stg", { image: undefined }));
+        const [problem] = problemsOf(configFor("stg", { image: undefined }));
         expect(problem).to.equal("wp-platform:image: required; the WordPress image repository, without tag or digest");
     });
 
     it("refuses an unknown key and suggests the one meant", () => {
-        const raw = { ...stackConfig("stg"), "wp-platform:relase": "{}" };
+        const raw = { ...configFor("stg"), "wp-platform:relase": "{}" };
         const [problem] = problemsOf(raw);
         expect(problem).to.contain("wp-platform:relase: unknown key (did you mean wp-platform:release?)");
     });
 
     it("reports every problem at once", () => {
-        const problems = problemsOf(stackConfig("stg", { image: undefined, adminEmail: "nobody", retainDataOnDelete: "yes" }));
+        const problems = problemsOf(configFor("stg", { image: undefined, adminEmail: "nobody", retainDataOnDelete: "yes" }));
         expect(problems).to.have.length(3);
         expect(problems.join("\n"))
             .to.contain("wp-platform:image")
@@ -93,7 +84,7 @@ describe("parseConfig", () => {
     });
 
     it("leaves other namespaces (aws:region) alone", () => {
-        const config = parseConfig({ ...stackConfig("stg"), "aws:region": "eu-west-1", "kubernetes:context": "x" }, "stg", ROOT);
+        const config = parseConfig({ ...configFor("stg"), "aws:region": "eu-west-1", "kubernetes:context": "x" }, "stg", ROOT);
         expect(config.stack).to.equal("stg");
     });
 });
