@@ -3,6 +3,7 @@
 // removing a site changes this one object and restarts nothing.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { compareText } from "../src/text";
 import { SITE_INDEX_CONFIGMAP, SITE_INDEX_FILE, SITE_INDEX_TYPE, previewHostname, secretName } from "../src/naming";
 import type { SiteSpec } from "../src/sites";
 
@@ -50,6 +51,6 @@ export function siteIndexJson(stack: string, sites: readonly SiteSpec[], preview
         const names = previewDomain ? [...s.hostnames, previewHostname(s.id, previewDomain)] : s.hostnames;
         return names.map((host) => [host, entry] as const);
     });
-    for (const [host, entry] of entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) hosts[host] = entry;
+    for (const [host, entry] of entries.sort(([a], [b]) => compareText(a, b))) hosts[host] = entry;
     return JSON.stringify({ hosts }, null, 1);
 }

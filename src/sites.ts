@@ -6,7 +6,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { Document, isAlias, isMap, isNode, isPair, isScalar, isSeq, LineCounter, parseDocument, visit } from "yaml";
 import { z } from "zod";
-import { editDistance } from "./text";
+import { compareText, editDistance } from "./text";
 
 export const SERVICES = ["blue", "green", "active"] as const;
 export type Service = (typeof SERVICES)[number];
@@ -809,7 +809,7 @@ export function loadSites(dir: string, options: LoadSitesOptions = {}): SiteSpec
         throw new SiteFileError([{ file: shownDir, message: `the sites folder cannot be read (${errorCode(e)})` }], where);
     }
     // Sorted by code unit, not locale: the result must not depend on the directory or the machine.
-    const names = entries.filter((e) => SITE_FILE_NAME.test(e.name)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const names = entries.filter((e) => SITE_FILE_NAME.test(e.name)).sort((a, b) => compareText(a.name, b.name));
 
     const analyses: FileAnalysis[] = names.map((entry) => {
         const filePath = path.join(dir, entry.name);
@@ -870,5 +870,5 @@ export function loadSites(dir: string, options: LoadSitesOptions = {}): SiteSpec
     }
     if (problems.length > 0) throw new SiteFileError(problems, where);
 
-    return analyses.map((a) => a.spec as SiteSpec).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    return analyses.map((a) => a.spec as SiteSpec).sort((a, b) => compareText(a.id, b.id));
 }

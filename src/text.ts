@@ -12,3 +12,8 @@ export function editDistance(a: string, b: string): number {
     }
     return previous[b.length];
 }
+
+/** Code-unit order: the same on every machine and in every locale, unlike localeCompare. */
+export function compareText(a: string, b: string): number {
+    return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -4,6 +4,7 @@
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { readStackConfig } from "../src/stack-file";
+import { compareText } from "../src/text";
 import { ROOT } from "./stacks";
 
 // The SDK's runtime state, for its callback server: internal, not in its public types.
@@ -12,8 +13,6 @@ const { getStore } = require("@pulumi/pulumi/runtime/state") as { getStore(): { 
 
 export { ROOT };
 const PROJECT = "wp-platform";
-const SIG_KEY = "4dabf18193072939515e22adb298388d";
-const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 
 export interface Registered {
     readonly urn: string;
@@ -109,7 +108,7 @@ export async function runOffline(options: OfflineRunOptions): Promise<{ run: Pro
 }
 
 function makeRun(recorded: Registered[], hooks: string[], outputs: Record<string, any>): ProgramRun {
-    const resources = [...recorded].sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));
+    const resources = [...recorded].sort((a, b) => compareText(a.urn, b.urn));
     return {
         resources,
         hooks: [...hooks].sort(),
@@ -186,7 +185,11 @@ function settled(output: pulumi.Output<unknown>): Promise<unknown> {
 }
 
 export function isSecret(value: unknown): boolean {
-    return typeof value === "object" && value !== null && (value as Record<string, unknown>)[SIG_KEY] === SECRET_SIG;
+    return (
+        typeof value === "object" &&
+        value !== null &&
+        (value as Record<string, unknown>)[pulumi.runtime.specialSigKey] === pulumi.runtime.specialSecretSig
+    );
 }
 
 /** The value with every secret wrapper removed. */

@@ -10,6 +10,7 @@
 // Imports no @pulumi/* module, so it starts fast (see package.json, scripts.sites:check).
 import * as path from "path";
 import { loadSites, type SiteSpec } from "../src/sites";
+import { compareText } from "../src/text";
 import { listStacks, ROOT, shownPath, stackFile, type StackSites, stackSites } from "./stacks";
 
 const SITE_FILE = /\.ya?ml$/i;
@@ -122,7 +123,7 @@ export function runSitesCheck(argv: readonly string[], io: CheckIo = {}): number
         }
     }
     checks.push(...selected.map((t) => checkStack(t, cwd)));
-    checks.sort((a, b) => (a.stack < b.stack ? -1 : a.stack > b.stack ? 1 : 0));
+    checks.sort((a, b) => compareText(a.stack, b.stack));
 
     for (const check of checks) {
         if (check.error === undefined) out(summary(check));

@@ -3,7 +3,8 @@
 // settings that matter, then every input of every resource, so a review sees what changes.
 import type { Registered } from "../offline";
 import { kubernetesType, toYaml } from "./kubernetes";
-import { COMPUTED, type Path, compareText, isPlainObject, present } from "./values";
+import { compareText } from "../../src/text";
+import { COMPUTED, type Path, isPlainObject, present } from "./values";
 
 /** Inputs that hold a secret by their nature: never shown, whether the program marked them or not. */
 const SENSITIVE_INPUTS = new Set(["password", "plaintextPassword", "secretString", "secretBinary"]);

@@ -2,7 +2,8 @@
 // namespace, kind and name, so a file is the same object from one render to the next.
 import { stringify } from "yaml";
 import type { Registered } from "../offline";
-import { type Path, compareText, present } from "./values";
+import { compareText } from "../../src/text";
+import { type Path, present } from "./values";
 import type { ObjectToValidate } from "./validate";
 
 export interface Manifest extends ObjectToValidate {

@@ -10,7 +10,8 @@ import { cloudText, isCloudResource } from "./cloud";
 import { manifestText, manifestsOf } from "./kubernetes";
 import { renderMocks } from "./mocks";
 import { KUBERNETES_MODELS_VERSION, KUBERNETES_VERSION, validateObject } from "./validate";
-import { COMPUTED, SECRET, compareText } from "./values";
+import { compareText } from "../../src/text";
+import { COMPUTED, SECRET } from "./values";
 
 /** Relative path (with `/`) -> content: the files of one render. */
 export type RenderedFiles = Map<string, string>;

@@ -9,6 +9,7 @@
 // that record those reads; a key of a validated object that the validator never read is a field
 // the schema does not have. An object the validator reads nothing of is free-form in the schema
 // (`x-kubernetes-preserve-unknown-fields`, RawExtension) or already reported (wrong type).
+import { compareText } from "../../src/text";
 import { type Path, dotted, isPlainObject, segments } from "./values";
 
 /**
@@ -99,7 +100,7 @@ export function validateObject(target: ObjectToValidate): string[] {
         for (const key of node.keys)
             if (!node.read.has(key)) add([...node.path, key], `unknown field: not in the Kubernetes ${KUBERNETES_VERSION} schema`);
     }
-    return [...problems.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, problem]) => problem);
+    return [...problems.entries()].sort(([a], [b]) => compareText(a, b)).map(([, problem]) => problem);
 }
 
 function describe(path: Path, error: ErrorObject): [Path, string] {

@@ -91,8 +91,3 @@ export function present(raw: unknown, sensitive: (path: Path) => boolean = () =>
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
     return typeof value === "object" && value !== null && !Array.isArray(value) && !pulumi.isUnknown(value);
 }
-
-/** Code-unit order: the same on every machine and locale. */
-export function compareText(a: string, b: string): number {
-    return a < b ? -1 : a > b ? 1 : 0;
-}
