@@ -3,18 +3,26 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Platform } from "./components/platform";
 import { Release } from "./components/release";
-import { Site } from "./components/site";
+import { Site, siteUrlOf } from "./components/site";
 import { SiteIndex } from "./components/site-index";
 import { siteFilesCleanupHook } from "./components/site-files-cleanup";
 import { type Color, parseConfig } from "./src/config";
 import { deferred } from "./src/deferred";
 import { colorImage, colorsInUse, otherColor, siteColor } from "./src/release";
+import { siteIndexSizeProblems } from "./src/settings";
 import { type SiteSpec, loadSites } from "./src/sites";
 
 // Both throw, listing every problem, before any resource is registered: a run that skipped a bad
 // site file would make `pulumi up` delete that site.
 const config = parseConfig(pulumi.runtime.allConfig(), pulumi.getStack(), __dirname);
 const specs = loadSites(config.sitesDir, { allowedDomains: config.allowedDomains });
+// The pods read the site index and the sites' settings from mounted Kubernetes objects, 1 MiB each.
+const sizeProblems = siteIndexSizeProblems(
+    specs,
+    { stack: config.stack, adminEmail: config.adminEmail, siteUrl: (site) => siteUrlOf(site, config.ingress) },
+    config.release.previewDomain,
+);
+if (sizeProblems.length > 0) throw new Error(`the stack's ${specs.length} sites do not fit:\n  ${sizeProblems.join("\n  ")}`);
 
 const platform = new Platform("platform", {
     stack: config.stack,
@@ -27,39 +35,27 @@ const platform = new Platform("platform", {
 });
 const k8sProvider = platform.providers.k8s;
 
-const siteIndex = new SiteIndex("site-index", {
-    stack: config.stack,
-    namespace: platform.namespace,
-    sites: specs,
-    previewDomain: config.release.previewDomain,
-    provider: k8sProvider,
-});
-
 // Without retained data, a removed site's files go with it: the engine runs this hook, by name, after
 // it deletes the site's files role.
 const filesCleanup = config.retainDataOnDelete
     ? undefined
     : siteFilesCleanupHook(new Set(specs.map((s) => s.id)), new pulumi.Config("aws").get("region"));
 
-// A color's Deployment rolls out only once the verify Jobs of its sites have passed; the sites,
-// created next, hand those Jobs over when they exist.
-const verified = deferred<Record<Color, pulumi.Resource[]>>();
-const release = new Release(
-    "release",
-    {
-        stack: config.stack,
-        namespace: platform.namespace,
-        image: config.image,
-        release: config.release,
-        colorsInUse: colorsInUse(specs, config.release),
-        wordpress: config.wordpress,
-        ingressControllerNamespace: config.ingress.controllerNamespace,
-        serviceAccountName: platform.serviceAccountName,
-        provider: k8sProvider,
-        rolloutAfter: { blue: verified.promise.then((v) => v.blue), green: verified.promise.then((v) => v.green) },
-    },
-    { dependsOn: [siteIndex] },
-);
+// A color's Deployment rolls out only once the verify Jobs of its sites have passed and the site
+// index its pods mount exists; the sites and the index, created next, hand those over when they exist.
+const rolloutAfter = deferred<Record<Color, pulumi.Resource[]>>();
+const release = new Release("release", {
+    stack: config.stack,
+    namespace: platform.namespace,
+    image: config.image,
+    release: config.release,
+    colorsInUse: colorsInUse(specs, config.release),
+    wordpress: config.wordpress,
+    ingressControllerNamespace: config.ingress.controllerNamespace,
+    serviceAccountName: platform.serviceAccountName,
+    provider: k8sProvider,
+    rolloutAfter: { blue: rolloutAfter.promise.then((v) => v.blue), green: rolloutAfter.promise.then((v) => v.green) },
+});
 
 function createSite(site: SiteSpec) {
     const color = siteColor(site, config.release);
@@ -96,10 +92,16 @@ export = async () => {
         deployed.push(createSite(site));
         await new Promise((resolve) => setImmediate(resolve));
     }
-    verified.resolve({
-        blue: deployed.filter((d) => d.color === "blue").map((d) => d.component.verifyJob),
-        green: deployed.filter((d) => d.color === "green").map((d) => d.component.verifyJob),
+    const siteIndex = new SiteIndex("site-index", {
+        stack: config.stack,
+        namespace: platform.namespace,
+        sites: specs,
+        settings: Object.fromEntries(deployed.map((d) => [d.site.id, d.component.servingSettings])),
+        previewDomain: config.release.previewDomain,
+        provider: k8sProvider,
     });
+    const verifyJobs = (color: Color) => deployed.filter((d) => d.color === color).map((d) => d.component.verifyJob);
+    rolloutAfter.resolve({ blue: [...verifyJobs("blue"), ...siteIndex.objects], green: [...verifyJobs("green"), ...siteIndex.objects] });
 
     /** Per site, what the old manager's GET /sites/{id} returned. No secret values, only names. */
     const sites = Object.fromEntries(

@@ -12,9 +12,12 @@ import {
     SITE_INDEX_CONFIGMAP,
     SITE_INDEX_FILE,
     SITE_INDEX_MOUNT,
+    SETTINGS_MOUNT,
     deploymentName,
     serviceName,
+    settingsSecretName,
 } from "../src/naming";
+import { SETTINGS_SHARDS } from "../src/settings";
 import { WORDPRESS_POD_LABELS, containerSecurityContext, podSecurityContext } from "../src/pods";
 import { colorImage } from "../src/release";
 
@@ -54,24 +57,40 @@ export class Release extends pulumi.ComponentResource {
         super(RELEASE_TYPE, name, {}, opts);
         const deployments = {} as Record<Color, k8s.apps.v1.Deployment>;
         const services = {} as Record<Color, k8s.core.v1.Service>;
+        const child = childNamer(name);
         for (const color of COLORS) {
-            deployments[color] = createDeployment(color, args, this);
-            services[color] = createService(color, args, this);
-            createScaling(color, args, this);
+            deployments[color] = createDeployment(child, color, args, this);
+            services[color] = createService(child, color, args, this);
+            createScaling(child, color, args, this);
         }
         new k8s.core.v1.ConfigMap(
-            CANARY_CONFIGMAP,
+            child.name(CANARY_CONFIGMAP),
             {
                 metadata: { name: CANARY_CONFIGMAP, namespace: args.namespace },
                 data: { canaryEnv: canaryEnv(args) },
             },
-            { parent: this, provider: args.provider },
+            child.opts(CANARY_CONFIGMAP, { parent: this, provider: args.provider }),
         );
-        createNetworkPolicy(args, this);
+        createNetworkPolicy(child, args, this);
         this.deployments = deployments;
         this.services = services;
         this.registerOutputs({});
     }
+}
+
+/**
+ * A child's Pulumi name and options: `<release>-<child>`, so two Releases cannot meet. The first
+ * Release named its children without its own name: the alias keeps those URNs (nothing replaced).
+ */
+interface ChildNamer {
+    name(child: string): string;
+    opts(child: string, opts: pulumi.CustomResourceOptions): pulumi.CustomResourceOptions;
+}
+function childNamer(release: string): ChildNamer {
+    return {
+        name: (child) => `${release}-${child}`,
+        opts: (child, opts) => ({ ...opts, aliases: [{ name: child }] }),
+    };
 }
 
 /** The `canaryEnv` record the old manager kept: the active color and its image. */
@@ -80,12 +99,12 @@ export function canaryEnv(args: Pick<ReleaseArgs, "image" | "release">): string 
     return JSON.stringify({ selector, image: colorImage(args.image, args.release, selector) });
 }
 
-function createDeployment(color: Color, args: ReleaseArgs, parent: pulumi.Resource): k8s.apps.v1.Deployment {
+function createDeployment(child: ChildNamer, color: Color, args: ReleaseArgs, parent: pulumi.Resource): k8s.apps.v1.Deployment {
     const wp = args.wordpress;
     const labels = { app: color };
     const probe = { httpGet: { path: wp.probePath, port: "http" }, periodSeconds: 10, timeoutSeconds: 5 };
     return new k8s.apps.v1.Deployment(
-        deploymentName(color),
+        child.name(deploymentName(color)),
         {
             metadata: { name: deploymentName(color), namespace: args.namespace, labels: { ...labels, ...WORDPRESS_POD_LABELS } },
             spec: {
@@ -113,29 +132,46 @@ function createDeployment(color: Color, args: ReleaseArgs, parent: pulumi.Resour
                                 env: [
                                     { name: "WP_PLATFORM_STACK", value: args.stack },
                                     { name: "WP_PLATFORM_COLOR", value: color },
+                                    { name: "WP_PLATFORM_PORT", value: String(wp.port) },
                                     { name: "WP_PLATFORM_SITE_INDEX", value: `${SITE_INDEX_MOUNT}/${SITE_INDEX_FILE}` },
+                                    { name: "WP_PLATFORM_SETTINGS_DIR", value: SETTINGS_MOUNT },
                                 ],
                                 resources: { requests: wp.requests, limits: wp.limits },
                                 readinessProbe: { ...probe, failureThreshold: 3 },
                                 livenessProbe: { ...probe, initialDelaySeconds: 30, failureThreshold: 6 },
                                 securityContext: containerSecurityContext,
-                                volumeMounts: [{ name: "site-index", mountPath: SITE_INDEX_MOUNT, readOnly: true }],
+                                volumeMounts: [
+                                    { name: "site-index", mountPath: SITE_INDEX_MOUNT, readOnly: true },
+                                    { name: "site-settings", mountPath: SETTINGS_MOUNT, readOnly: true },
+                                ],
                             },
                         ],
-                        // Mounted as a volume (not env or subPath) so the kubelet refreshes the file in place
-                        // when a site is added: the pods keep running.
-                        volumes: [{ name: "site-index", configMap: { name: SITE_INDEX_CONFIGMAP } }],
+                        // Mounted as volumes (not env or subPath) so the kubelet refreshes the files in place
+                        // when a site is added: the pods keep running. One folder of `<id>.json` from every
+                        // settings Secret.
+                        volumes: [
+                            { name: "site-index", configMap: { name: SITE_INDEX_CONFIGMAP } },
+                            {
+                                name: "site-settings",
+                                projected: {
+                                    defaultMode: 0o440,
+                                    sources: Array.from({ length: SETTINGS_SHARDS }, (_, shard) => ({
+                                        secret: { name: settingsSecretName(shard) },
+                                    })),
+                                },
+                            },
+                        ],
                     },
                 },
             },
         },
-        { parent, provider: args.provider, dependsOn: args.rolloutAfter[color] },
+        child.opts(deploymentName(color), { parent, provider: args.provider, dependsOn: args.rolloutAfter[color] }),
     );
 }
 
-function createService(color: Color, args: ReleaseArgs, parent: pulumi.Resource): k8s.core.v1.Service {
+function createService(child: ChildNamer, color: Color, args: ReleaseArgs, parent: pulumi.Resource): k8s.core.v1.Service {
     return new k8s.core.v1.Service(
-        serviceName(color),
+        child.name(serviceName(color)),
         {
             metadata: { name: serviceName(color), namespace: args.namespace, labels: { app: color, ...WORDPRESS_POD_LABELS } },
             spec: {
@@ -144,17 +180,17 @@ function createService(color: Color, args: ReleaseArgs, parent: pulumi.Resource)
                 ports: [{ name: "http", port: SERVICE_PORT, targetPort: "http", protocol: "TCP" }],
             },
         },
-        { parent, provider: args.provider },
+        child.opts(serviceName(color), { parent, provider: args.provider }),
     );
 }
 
 /** Autoscaling and disruption budget; a color no site is on idles at `release.idleReplicas`. */
-function createScaling(color: Color, args: ReleaseArgs, parent: pulumi.Resource): void {
+function createScaling(child: ChildNamer, color: Color, args: ReleaseArgs, parent: pulumi.Resource): void {
     const wp = args.wordpress;
     const inUse = args.colorsInUse.has(color);
     const opts = { parent, provider: args.provider };
     new k8s.autoscaling.v2.HorizontalPodAutoscaler(
-        `${color}-hpa`,
+        child.name(`${color}-hpa`),
         {
             metadata: { name: color, namespace: args.namespace, labels: { app: color } },
             spec: {
@@ -169,22 +205,22 @@ function createScaling(color: Color, args: ReleaseArgs, parent: pulumi.Resource)
                 ],
             },
         },
-        opts,
+        child.opts(`${color}-hpa`, opts),
     );
     new k8s.policy.v1.PodDisruptionBudget(
-        `${color}-pdb`,
+        child.name(`${color}-pdb`),
         {
             metadata: { name: color, namespace: args.namespace, labels: { app: color } },
             spec: { maxUnavailable: 1, selector: { matchLabels: { app: color } } },
         },
-        opts,
+        child.opts(`${color}-pdb`, opts),
     );
 }
 
 /** Only the ingress controller reaches the WordPress pods, and only on their HTTP port. */
-function createNetworkPolicy(args: ReleaseArgs, parent: pulumi.Resource): void {
+function createNetworkPolicy(child: ChildNamer, args: ReleaseArgs, parent: pulumi.Resource): void {
     new k8s.networking.v1.NetworkPolicy(
-        "wordpress-ingress",
+        child.name("wordpress-ingress"),
         {
             metadata: { name: "wordpress-ingress", namespace: args.namespace },
             spec: {
@@ -198,6 +234,6 @@ function createNetworkPolicy(args: ReleaseArgs, parent: pulumi.Resource): void {
                 ],
             },
         },
-        { parent, provider: args.provider },
+        child.opts("wordpress-ingress", { parent, provider: args.provider }),
     );
 }

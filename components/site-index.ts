@@ -1,11 +1,13 @@
-// The map from request host to site that the multi-tenant image reads: one ConfigMap, mounted into
-// both Deployments as a file and updated in place (the provider has mutable ConfigMaps), so adding or
-// removing a site changes this one object and restarts nothing.
+// What the multi-tenant image reads to serve a request (docs/image.md): ConfigMap `site-index`
+// (`sites.json`, host -> site) and the Secrets `site-settings-<n>` (`<id>.json`, each site's
+// settings). Both colors mount them as volumes, and the provider updates them in place (mutable
+// ConfigMaps and Secrets), so adding or removing a site changes these objects and restarts nothing.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { compareText } from "../src/text";
-import { SITE_INDEX_CONFIGMAP, SITE_INDEX_FILE, SITE_INDEX_TYPE, previewHostname, secretName } from "../src/naming";
+import { SITE_INDEX_CONFIGMAP, SITE_INDEX_FILE, SITE_INDEX_TYPE, settingsKey, settingsSecretName } from "../src/naming";
+import { SETTINGS_SHARDS, settingsShard, siteIndexJson } from "../src/settings";
 import type { SiteSpec } from "../src/sites";
+import { compareText } from "../src/text";
 
 export interface SiteIndexArgs {
     /** The stack name: part of each site's secret name. */
@@ -14,43 +16,51 @@ export interface SiteIndexArgs {
     readonly namespace: pulumi.Input<string>;
     /** Every site of the stack. */
     readonly sites: readonly SiteSpec[];
+    /** Each site's serving settings (`<id>.json`), by site id. */
+    readonly settings: Readonly<Record<string, pulumi.Output<string>>>;
     /** When set, each site's preview host `<id>.<previewDomain>` maps to it too. */
     readonly previewDomain?: string;
     /** The Kubernetes provider of the stack. */
     readonly provider: k8s.Provider;
 }
 
-export interface SiteIndexEntry {
-    readonly site: string;
-    readonly secret: string;
-    readonly canonical: string;
-}
-
 export class SiteIndex extends pulumi.ComponentResource {
-    readonly configMap: k8s.core.v1.ConfigMap;
+    /** The ConfigMap and the Secrets: what a pod must find before it starts. */
+    readonly objects: pulumi.Resource[];
 
     constructor(name: string, args: SiteIndexArgs, opts?: pulumi.ComponentResourceOptions) {
         super(SITE_INDEX_TYPE, name, {}, opts);
-        this.configMap = new k8s.core.v1.ConfigMap(
+        const opt = { parent: this, provider: args.provider };
+        const configMap = new k8s.core.v1.ConfigMap(
             name,
             {
                 metadata: { name: SITE_INDEX_CONFIGMAP, namespace: args.namespace },
                 data: { [SITE_INDEX_FILE]: siteIndexJson(args.stack, args.sites, args.previewDomain) },
             },
-            { parent: this, provider: args.provider },
+            opt,
         );
+        // Every shard exists, with or without sites: the pods mount all of them. Each names itself in
+        // a key of its own (`.shard-<n>`, hidden in the pods' folder, distinct across the projected
+        // sources), so a shard without sites is still a Secret with data.
+        const secrets = Array.from({ length: SETTINGS_SHARDS }, (_, shard) => {
+            const ids = args.sites
+                .map((s) => s.id)
+                .filter((id) => settingsShard(id) === shard)
+                .sort(compareText);
+            return new k8s.core.v1.Secret(
+                `${name}-settings-${shard}`,
+                {
+                    metadata: { name: settingsSecretName(shard), namespace: args.namespace },
+                    type: "Opaque",
+                    stringData: {
+                        [`.shard-${shard}`]: `${shard} of ${SETTINGS_SHARDS}`,
+                        ...Object.fromEntries(ids.map((id) => [settingsKey(id), args.settings[id]])),
+                    },
+                },
+                opt,
+            );
+        });
+        this.objects = [configMap, ...secrets];
         this.registerOutputs({});
     }
-}
-
-/** `{ "hosts": { "<hostname>": { site, secret, canonical } } }`, hostnames sorted: same sites, same bytes. */
-export function siteIndexJson(stack: string, sites: readonly SiteSpec[], previewDomain?: string): string {
-    const hosts: Record<string, SiteIndexEntry> = {};
-    const entries = sites.flatMap((s) => {
-        const entry = { site: s.id, secret: secretName(stack, s.id), canonical: s.canonicalHostname };
-        const names = previewDomain ? [...s.hostnames, previewHostname(s.id, previewDomain)] : s.hostnames;
-        return names.map((host) => [host, entry] as const);
-    });
-    for (const [host, entry] of entries.sort(([a], [b]) => compareText(a, b))) hosts[host] = entry;
-    return JSON.stringify({ hosts }, null, 1);
 }

@@ -1,5 +1,5 @@
 // One hosted WordPress site: its database and user on the shared instance, its secrets, its S3
-// prefix and role, its Ingress and its provisioning Jobs. Every child is named `<id>-...` and
+// prefix and role, its Ingress and its provisioning Jobs. Every child is named `<id>/...` and
 // parented to the site, so the site id is in every URN: renaming a site is a new site.
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
@@ -9,18 +9,24 @@ import * as random from "@pulumi/random";
 import type { Color, IngressConfig, JobsConfig } from "../src/config";
 import {
     SERVICE_PORT,
+    SETTINGS_MOUNT,
     SITE_TYPE,
+    type SiteObject,
     databaseName,
     databaseUser,
+    grantDatabasePattern,
+    previewHostname,
     secretName,
     serviceName,
+    settingsKey,
+    siteChildName,
     siteObjectName,
     sitePrefix,
-    previewHostname,
     siteRoleName,
     siteRolePath,
 } from "../src/naming";
 import { containerSecurityContext, podSecurityContext } from "../src/pods";
+import { PASSWORD_LENGTH, SALT_LENGTH, SALT_NAMES, saltsFrom, servingSettings, siteSettings } from "../src/settings";
 import { FILES_TAG, filesLocationTag } from "../src/site-files";
 import type { SiteSpec } from "../src/sites";
 import type { Providers } from "./platform";
@@ -71,20 +77,6 @@ export interface PreviewArgs {
     readonly color: Color;
 }
 
-/** WordPress's eight keys and salts, each 64 characters. */
-export const SALT_NAMES = [
-    "AUTH_KEY",
-    "SECURE_AUTH_KEY",
-    "LOGGED_IN_KEY",
-    "NONCE_KEY",
-    "AUTH_SALT",
-    "SECURE_AUTH_SALT",
-    "LOGGED_IN_SALT",
-    "NONCE_SALT",
-] as const;
-
-export const ADMIN_USER = "platform-admin";
-
 /** The database privileges WordPress needs to run and to upgrade its own schema; nothing global. */
 export const DB_PRIVILEGES = [
     "SELECT",
@@ -99,19 +91,14 @@ export const DB_PRIVILEGES = [
     "LOCK TABLES",
 ];
 
-// The scripts are constants: every value a site file supplies reaches them as an environment
-// variable, never as shell text, so a title such as `Bob's | "Shop"` cannot inject a command.
-export const INSTALL_SCRIPT = [
-    "set -eu",
-    'if ! wp core is-installed; then wp core install --url="$WP_SITE_URL" --title="$WP_SITE_TITLE" --admin_user="$WP_ADMIN_USER" --admin_password="$WP_ADMIN_PASSWORD" --admin_email="$WP_ADMIN_EMAIL" --skip-email; fi',
-    'wp option update home "$WP_SITE_URL"',
-    'wp option update siteurl "$WP_SITE_URL"',
-    'wp option update blogname "$WP_SITE_TITLE"',
-].join("\n");
-export const ACTIVATE_THEME_SCRIPT = ["set -eu", 'wp theme install "$WP_THEME" --activate'].join("\n");
-// The target image against the site's own database, before any traffic moves to it.
-export const VERIFY_SCRIPT = ["set -eu", "wp core is-installed", "wp option get siteurl"].join("\n");
-export const FLUSH_CACHES_SCRIPT = ["set -eu", "wp cache flush"].join("\n");
+/** The Jobs, each a command of the image (`image/bin/wp-platform`, see docs/image.md). */
+export type SiteJob = "install" | "activate-theme" | "verify" | "flush-caches";
+
+/**
+ * A Job's command: no shell, and every value a site file supplies reaches it as an environment
+ * variable, so a title such as `Bob's | "Shop"` cannot inject a command; no password is in it.
+ */
+export const jobCommand = (job: SiteJob): string[] => ["wp-platform", job];
 
 export class Site extends pulumi.ComponentResource {
     readonly url: string;
@@ -120,6 +107,8 @@ export class Site extends pulumi.ComponentResource {
     readonly prefix: string;
     /** The Job that checks the site's image against the site; its color's Deployment rolls after it. */
     readonly verifyJob: k8s.batch.v1.Job;
+    /** The settings the serving pods read (`<id>.json` of Secret `site-settings`): no admin password. */
+    readonly servingSettings: pulumi.Output<string>;
 
     constructor(name: string, args: SiteArgs, opts?: pulumi.ComponentResourceOptions) {
         super(SITE_TYPE, name, {}, opts);
@@ -131,17 +120,22 @@ export class Site extends pulumi.ComponentResource {
 
         const db = createDatabase(name, args, this);
         const role = createFilesRole(name, args, this);
-        const env = createSecrets(name, args, { db, roleArn: role.arn }, this);
-        this.verifyJob = createJobsAndIngress(name, args, env, this).verify;
+        const secrets = createSecrets(name, args, { db, roleArn: role.arn }, this);
+        this.servingSettings = secrets.servingSettings;
+        this.verifyJob = createJobsAndIngress(name, args, { secretName: secrets.k8sSecretName, database: db.all }, this).verify;
 
         this.registerOutputs({ url: this.url, secretName: this.secretName, database: this.databaseName, prefix: this.prefix });
     }
 }
 
 /** `https://<canonical hostname>` (http when the stack has no TLS), as WordPress's home and siteurl. */
+export function siteUrlOf(site: SiteSpec, ingress: IngressConfig): string {
+    const tls = Boolean(ingress.clusterIssuer || ingress.tlsSecretName);
+    return `${tls ? "https" : "http"}://${site.canonicalHostname}`;
+}
+
 function siteUrl(args: SiteArgs): string {
-    const tls = Boolean(args.ingress.clusterIssuer || args.ingress.tlsSecretName);
-    return `${tls ? "https" : "http"}://${args.site.canonicalHostname}`;
+    return siteUrlOf(args.site, args.ingress);
 }
 
 /** Options of the children that hold data: kept in the cloud on removal when the stack says so. */
@@ -152,29 +146,36 @@ function dataOpts(args: SiteArgs, parent: pulumi.Resource, provider?: pulumi.Pro
 function createDatabase(name: string, args: SiteArgs, parent: pulumi.Resource) {
     const id = args.site.id;
     const provider = args.providers.mysql;
-    const password = new random.RandomPassword(`${name}-db-password`, { length: 32, special: false }, { parent });
+    const password = new random.RandomPassword(siteChildName(name, "db-password"), { length: PASSWORD_LENGTH, special: false }, { parent });
     const database = new mysql.Database(
-        `${name}-db`,
+        siteChildName(name, "db"),
         { name: databaseName(id), defaultCharacterSet: "utf8mb4", defaultCollation: "utf8mb4_unicode_ci" },
         dataOpts(args, parent, provider),
     );
     const user = new mysql.User(
-        `${name}-db-user`,
+        siteChildName(name, "db-user"),
         { user: databaseUser(id), host: "%", plaintextPassword: pulumi.secret(password.result) },
         dataOpts(args, parent, provider),
     );
-    new mysql.Grant(
-        `${name}-db-grant`,
-        { user: user.user, host: user.host, database: database.name, table: "*", privileges: DB_PRIVILEGES },
-        dataOpts(args, parent, provider),
+    const grant = new mysql.Grant(
+        siteChildName(name, "db-grant"),
+        { user: user.user, host: user.host, database: grantDatabasePattern(id), table: "*", privileges: DB_PRIVILEGES },
+        {
+            ...dataOpts(args, parent, provider),
+            dependsOn: [database],
+            // Every Grant field forces a replacement, and the old grant's delete REVOKEs its privileges
+            // (terraform-provider-mysql mysql/resource_grant.go, DeleteGrant): created first, the new
+            // grant would lose every privilege the two share.
+            deleteBeforeReplace: true,
+        },
     );
-    return { database, user, password };
+    return { database, user, password, all: [database, user, grant] };
 }
 
 function createFilesRole(name: string, args: SiteArgs, parent: pulumi.Resource): aws.iam.Role {
     const prefix = sitePrefix(args.site.id);
     const role = new aws.iam.Role(
-        `${name}-role`,
+        siteChildName(name, "role"),
         {
             name: siteRoleName(args.stack, args.site.id),
             path: siteRolePath(args.stack),
@@ -189,7 +190,7 @@ function createFilesRole(name: string, args: SiteArgs, parent: pulumi.Resource):
         { parent, hooks: args.filesCleanup ? { afterDelete: [args.filesCleanup] } : undefined },
     );
     new aws.iam.RolePolicy(
-        `${name}-role-policy`,
+        siteChildName(name, "role-policy"),
         {
             role: role.name,
             policy: pulumi.jsonStringify({
@@ -226,39 +227,39 @@ interface SecretInputs {
 }
 
 /**
- * The site's settings, in Secrets Manager (for the pods, through the workload role) and in a
- * Kubernetes Secret (for the Jobs). Returns the Secret's name.
+ * The site's settings, in Secrets Manager (the record of the site, for operators) and in a
+ * Kubernetes Secret `<id>.settings` (mounted by the Jobs). Returns the Secret's name and the serving
+ * pods' copy of the settings.
  */
-function createSecrets(name: string, args: SiteArgs, inputs: SecretInputs, parent: pulumi.Resource): pulumi.Output<string> {
+function createSecrets(name: string, args: SiteArgs, inputs: SecretInputs, parent: pulumi.Resource) {
     const id = args.site.id;
-    const adminPassword = new random.RandomPassword(`${name}-admin-password`, { length: 32, special: false }, { parent });
-    // One resource for all eight salts: 384 random bytes are 512 base64 characters, 8 x 64.
-    const salts = new random.RandomBytes(`${name}-salts`, { length: 384 }, { parent });
-    const saltValues = salts.base64.apply((b64) =>
-        Object.fromEntries(SALT_NAMES.map((key, i) => [`WORDPRESS_${key}`, b64.slice(i * 64, (i + 1) * 64)])),
+    const adminPassword = new random.RandomPassword(
+        siteChildName(name, "admin-password"),
+        { length: PASSWORD_LENGTH, special: false },
+        { parent },
     );
-
+    // One resource for all eight salts: 384 random bytes are 512 base64 characters, 8 x 64.
+    const salts = new random.RandomBytes(siteChildName(name, "salts"), { length: (SALT_NAMES.length * SALT_LENGTH * 3) / 4 }, { parent });
     const values = pulumi.secret(
         pulumi
-            .all([inputs.db.password.result, adminPassword.result, saltValues, args.dbHost, args.bucketName, inputs.roleArn])
-            .apply(([dbPassword, adminPass, saltMap, dbHost, bucket, roleArn]) => ({
-                WORDPRESS_DB_HOST: dbHost,
-                WORDPRESS_DB_NAME: databaseName(id),
-                WORDPRESS_DB_USER: databaseUser(id),
-                WORDPRESS_DB_PASSWORD: dbPassword,
-                ...saltMap,
-                WP_ADMIN_USER: ADMIN_USER,
-                WP_ADMIN_PASSWORD: adminPass,
-                WP_ADMIN_EMAIL: args.adminEmail,
-                WP_SITE_URL: siteUrl(args),
-                WP_S3_BUCKET: bucket,
-                WP_S3_PREFIX: sitePrefix(id),
-                WP_S3_ROLE_ARN: roleArn,
-            })),
+            .all([inputs.db.password.result, adminPassword.result, salts.base64, args.dbHost, args.bucketName, inputs.roleArn])
+            .apply(([dbPassword, adminPass, saltsBase64, dbHost, bucket, roleArn]) =>
+                siteSettings({
+                    id,
+                    dbHost,
+                    dbPassword,
+                    adminPassword: adminPass,
+                    salts: saltsFrom(saltsBase64),
+                    adminEmail: args.adminEmail,
+                    siteUrl: siteUrl(args),
+                    bucket,
+                    roleArn,
+                }),
+            ),
     );
 
     const secret = new aws.secretsmanager.Secret(
-        `${name}-secret`,
+        siteChildName(name, "secret"),
         {
             name: secretName(args.stack, id),
             description: `wp-platform ${args.stack}: settings of site ${id}`,
@@ -268,20 +269,23 @@ function createSecrets(name: string, args: SiteArgs, inputs: SecretInputs, paren
         dataOpts(args, parent),
     );
     new aws.secretsmanager.SecretVersion(
-        `${name}-secret-version`,
+        siteChildName(name, "secret-version"),
         { secretId: secret.id, secretString: pulumi.secret(pulumi.jsonStringify(values)) },
         dataOpts(args, parent),
     );
     const k8sSecret = new k8s.core.v1.Secret(
-        `${name}-k8s-secret`,
+        siteChildName(name, "k8s-secret"),
         {
-            metadata: { name: siteObjectName(id), namespace: args.namespace, labels: siteLabels(id) },
+            metadata: { name: siteObjectName(id, "settings"), namespace: args.namespace, labels: siteLabels(id) },
             type: "Opaque",
-            stringData: values,
+            stringData: { [settingsKey(id)]: pulumi.jsonStringify(values) },
         },
         { parent, provider: args.providers.k8s },
     );
-    return k8sSecret.metadata.name;
+    return {
+        k8sSecretName: k8sSecret.metadata.name,
+        servingSettings: pulumi.secret(values.apply((v) => JSON.stringify(servingSettings(v)))),
+    };
 }
 
 function siteLabels(id: string): Record<string, string> {
@@ -289,10 +293,9 @@ function siteLabels(id: string): Record<string, string> {
 }
 
 interface JobSpec {
-    /** Short name: `site-<id>-<job>` in the cluster, `<id>-<job>` in Pulumi. */
-    readonly job: string;
-    readonly script: string;
-    /** Values the script reads from its environment, besides the site's Secret. */
+    /** Which Job: `<id>.<job>` in the cluster, `<id>/<job>` in Pulumi. */
+    readonly job: SiteJob;
+    /** Values the command reads from its environment (the settings come from the mounted Secret). */
     readonly env: Record<string, string>;
     readonly dependsOn: pulumi.Input<pulumi.Resource>[];
     /**
@@ -304,6 +307,13 @@ interface JobSpec {
     readonly once: boolean;
 }
 
+interface JobInputs {
+    /** Name of the site's Kubernetes Secret, mounted where the image reads `<id>.json`. */
+    readonly secretName: pulumi.Input<string>;
+    /** The site's database, user and grant: install needs all three. */
+    readonly database: pulumi.Resource[];
+}
+
 function createJob(
     name: string,
     spec: JobSpec,
@@ -313,7 +323,7 @@ function createJob(
 ): k8s.batch.v1.Job {
     const site = args.site;
     const labels = { ...siteLabels(site.id), "wp-platform/job": spec.job };
-    // Each Job's pod template holds only what its script reads beyond the Secret, so an edit re-runs
+    // Each Job's pod template holds only what its command reads beyond the Secret, so an edit re-runs
     // exactly the Jobs it concerns.
     const env = [
         { name: "WP_SITE_ID", value: site.id },
@@ -321,14 +331,20 @@ function createJob(
         ...(spec.once ? [] : [{ name: "WP_PLATFORM_COLOR", value: args.color }]),
     ];
     return new k8s.batch.v1.Job(
-        `${name}-${spec.job}`,
+        siteChildName(name, spec.job),
         {
             metadata: {
                 name: siteObjectName(site.id, spec.job),
                 namespace: args.namespace,
                 labels,
-                // Pulumi's wait must outlast the Job's own deadline, so the Job's failure is what is reported.
-                annotations: { "pulumi.com/timeoutSeconds": String(args.jobs.deadlineSeconds + 60) },
+                annotations: {
+                    // Pulumi's wait must outlast the Job's own deadline, so the Job's failure is what is reported.
+                    "pulumi.com/timeoutSeconds": String(args.jobs.deadlineSeconds + 60),
+                    // A failed Job stays failed, and the next update would only await it again: with this,
+                    // the provider replaces an unready Job, which runs it again (pulumi-kubernetes
+                    // provider/pkg/provider/provider.go, Diff).
+                    "pulumi.com/replaceUnready": "true",
+                },
             },
             spec: {
                 backoffLimit: args.jobs.backoffLimit,
@@ -344,12 +360,15 @@ function createJob(
                             {
                                 name: spec.job,
                                 image: args.image,
-                                command: ["/bin/sh", "-c", spec.script],
+                                command: jobCommand(spec.job),
                                 env,
-                                envFrom: [{ secretRef: { name: secretName } }],
+                                // A file, not `envFrom`: the admin password is read by the one process
+                                // that needs it, and is in no process's environment.
+                                volumeMounts: [{ name: "settings", mountPath: SETTINGS_MOUNT, readOnly: true }],
                                 securityContext: containerSecurityContext,
                             },
                         ],
+                        volumes: [{ name: "settings", secret: { secretName, defaultMode: 0o440 } }],
                     },
                 },
             },
@@ -372,24 +391,24 @@ interface SiteJobs {
  * complete, so a failure stops the update there: a site whose new image fails `verify` keeps its
  * traffic where it was.
  */
-function createJobsAndIngress(name: string, args: SiteArgs, secretName: pulumi.Input<string>, parent: pulumi.Resource): SiteJobs {
-    const job = (spec: JobSpec) => createJob(name, spec, args, secretName, parent);
+function createJobsAndIngress(name: string, args: SiteArgs, inputs: JobInputs, parent: pulumi.Resource): SiteJobs {
+    const job = (spec: JobSpec) => createJob(name, spec, args, inputs.secretName, parent);
     const site = args.site;
+    const url = siteUrl(args);
     // The URL is in the pod template, not only in the Secret: a new canonical hostname re-runs the
     // install Job, which sets WordPress's home and siteurl.
-    const installEnv = { WP_SITE_TITLE: site.name, WP_SITE_URL: siteUrl(args) };
-    const install = job({ job: "install", script: INSTALL_SCRIPT, env: installEnv, dependsOn: [], once: true });
-    const theme = job({
-        job: "activate-theme",
-        script: ACTIVATE_THEME_SCRIPT,
-        env: { WP_THEME: site.theme },
-        dependsOn: [install],
+    const install = job({
+        job: "install",
+        env: { WP_SITE_URL: url, WP_SITE_TITLE: site.name },
+        // The site user must exist with its grant before WordPress can create its tables.
+        dependsOn: inputs.database,
         once: true,
     });
-    const verify = job({ job: "verify", script: VERIFY_SCRIPT, env: {}, dependsOn: [theme], once: false });
+    const theme = job({ job: "activate-theme", env: { WP_THEME: site.theme }, dependsOn: [install], once: true });
+    const verify = job({ job: "verify", env: { WP_SITE_URL: url, WP_THEME: site.theme }, dependsOn: [theme], once: false });
     const ingress = createIngress(name, args, [verify, args.serving.service], parent);
     // After the switch, and after the color's pods run the new image, so old pods cannot refill the cache.
-    job({ job: "flush-caches", script: FLUSH_CACHES_SCRIPT, env: {}, dependsOn: [ingress, args.serving.deployment], once: false });
+    job({ job: "flush-caches", env: {}, dependsOn: [ingress, args.serving.deployment], once: false });
     if (args.preview) createPreviewIngress(name, args, args.preview, parent);
     return { verify };
 }
@@ -397,13 +416,8 @@ function createJobsAndIngress(name: string, args: SiteArgs, secretName: pulumi.I
 function createIngress(name: string, args: SiteArgs, dependsOn: pulumi.Resource[], parent: pulumi.Resource): k8s.networking.v1.Ingress {
     const site = args.site;
     return new k8s.networking.v1.Ingress(
-        `${name}-ingress`,
-        ingressSpec(args, {
-            name: siteObjectName(site.id),
-            hosts: site.hostnames,
-            color: args.color,
-            tlsName: siteObjectName(site.id, "tls"),
-        }),
+        siteChildName(name, "ingress"),
+        ingressSpec(args, { name: siteObjectName(site.id, "site"), hosts: site.hostnames, color: args.color, tlsName: "tls" }),
         { parent, provider: args.providers.k8s, dependsOn },
     );
 }
@@ -412,12 +426,12 @@ function createIngress(name: string, args: SiteArgs, dependsOn: pulumi.Resource[
 function createPreviewIngress(name: string, args: SiteArgs, preview: PreviewArgs, parent: pulumi.Resource): void {
     const site = args.site;
     new k8s.networking.v1.Ingress(
-        `${name}-preview-ingress`,
+        siteChildName(name, "preview-ingress"),
         ingressSpec(args, {
             name: siteObjectName(site.id, "preview"),
             hosts: [previewHostname(site.id, preview.domain)],
             color: preview.color,
-            tlsName: siteObjectName(site.id, "preview-tls"),
+            tlsName: "preview-tls",
         }),
         { parent, provider: args.providers.k8s },
     );
@@ -428,12 +442,12 @@ interface IngressTarget {
     readonly hosts: readonly string[];
     readonly color: Color;
     /** The certificate Secret cert-manager fills, when the stack uses a ClusterIssuer. */
-    readonly tlsName: string;
+    readonly tlsName: Extract<SiteObject, "tls" | "preview-tls">;
 }
 
 function ingressSpec(args: SiteArgs, target: IngressTarget): k8s.networking.v1.IngressArgs {
     const ingress = args.ingress;
-    const tlsSecret = ingress.tlsSecretName ?? (ingress.clusterIssuer ? target.tlsName : undefined);
+    const tlsSecret = ingress.tlsSecretName ?? (ingress.clusterIssuer ? siteObjectName(args.site.id, target.tlsName) : undefined);
     return {
         metadata: {
             name: target.name,

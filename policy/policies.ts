@@ -379,7 +379,7 @@ export const iamNoWildcards: ResourceCheck = {
     },
 };
 
-const SITE_ROLE_POLICY = /^(.+)-role-policy$/;
+const SITE_ROLE_POLICY = /^([a-z0-9-]+)\/role-policy$/;
 const LIST_ACTIONS = new Set(["s3:listbucket", "s3:listbucketversions"]);
 const PREFIX_CONDITIONS = ["StringLike", "StringEquals"];
 
@@ -390,7 +390,7 @@ function escapeRegExp(text: string): string {
 export const siteRoleOwnPrefix: ResourceCheck = {
     name: "site-role-own-prefix",
     description:
-        "A site's role policy (`<id>-role-policy`) reaches only the site's prefix `sites/<id>/` of the bucket: object ARNs end " +
+        "A site's role policy (`<id>/role-policy`) reaches only the site's prefix `sites/<id>/` of the bucket: object ARNs end " +
         "with `/sites/<id>/*`, and listing the bucket carries an s3:prefix condition within that prefix.",
     types: [TYPES.iamRolePolicy],
     check(type, props, name) {

@@ -2,6 +2,7 @@ import { expect } from "chai";
 // The module object itself (not an import namespace), so a test can swap one of its functions.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 import fs = require("fs");
+import { settingsShard } from "../src/settings";
 import { diffRuns, names } from "./support/diff";
 import { type ProgramRun, runFailingProgram, runProgram, siteFile } from "./support/program";
 
@@ -50,23 +51,23 @@ describe("the program", () => {
         const urns = stg.resources.filter((r) => r.urn === `${site}::rrr` || r.parent === `${site}::rrr`).map((r) => r.urn);
         expect(urns).to.have.members([
             `${site}::rrr`,
-            `${site}$mysql:index/database:Database::rrr-db`,
-            `${site}$mysql:index/user:User::rrr-db-user`,
-            `${site}$mysql:index/grant:Grant::rrr-db-grant`,
-            `${site}$random:index/randomPassword:RandomPassword::rrr-db-password`,
-            `${site}$random:index/randomPassword:RandomPassword::rrr-admin-password`,
-            `${site}$random:index/randomBytes:RandomBytes::rrr-salts`,
-            `${site}$aws:secretsmanager/secret:Secret::rrr-secret`,
-            `${site}$aws:secretsmanager/secretVersion:SecretVersion::rrr-secret-version`,
-            `${site}$kubernetes:core/v1:Secret::rrr-k8s-secret`,
-            `${site}$aws:iam/role:Role::rrr-role`,
-            `${site}$aws:iam/rolePolicy:RolePolicy::rrr-role-policy`,
-            `${site}$kubernetes:batch/v1:Job::rrr-install`,
-            `${site}$kubernetes:batch/v1:Job::rrr-activate-theme`,
-            `${site}$kubernetes:batch/v1:Job::rrr-verify`,
-            `${site}$kubernetes:batch/v1:Job::rrr-flush-caches`,
-            `${site}$kubernetes:networking.k8s.io/v1:Ingress::rrr-ingress`,
-            `${site}$kubernetes:networking.k8s.io/v1:Ingress::rrr-preview-ingress`,
+            `${site}$mysql:index/database:Database::rrr/db`,
+            `${site}$mysql:index/user:User::rrr/db-user`,
+            `${site}$mysql:index/grant:Grant::rrr/db-grant`,
+            `${site}$random:index/randomPassword:RandomPassword::rrr/db-password`,
+            `${site}$random:index/randomPassword:RandomPassword::rrr/admin-password`,
+            `${site}$random:index/randomBytes:RandomBytes::rrr/salts`,
+            `${site}$aws:secretsmanager/secret:Secret::rrr/secret`,
+            `${site}$aws:secretsmanager/secretVersion:SecretVersion::rrr/secret-version`,
+            `${site}$kubernetes:core/v1:Secret::rrr/k8s-secret`,
+            `${site}$aws:iam/role:Role::rrr/role`,
+            `${site}$aws:iam/rolePolicy:RolePolicy::rrr/role-policy`,
+            `${site}$kubernetes:batch/v1:Job::rrr/install`,
+            `${site}$kubernetes:batch/v1:Job::rrr/activate-theme`,
+            `${site}$kubernetes:batch/v1:Job::rrr/verify`,
+            `${site}$kubernetes:batch/v1:Job::rrr/flush-caches`,
+            `${site}$kubernetes:networking.k8s.io/v1:Ingress::rrr/ingress`,
+            `${site}$kubernetes:networking.k8s.io/v1:Ingress::rrr/preview-ingress`,
         ]);
         expect(urns).to.have.length(18);
     });
@@ -144,15 +145,21 @@ describe("adding and removing a site", () => {
         expect(diff.removed).to.deep.equal([]);
         // 17 resources, and the preview Ingress: the stg stack has a preview domain.
         expect(diff.added).to.have.length(18);
-        expect(diff.added.every((urn) => urn.endsWith("::gamma") || /::gamma-[a-z0-9-]+$/.test(urn))).to.equal(true);
-        expect(names(diff.changed)).to.deep.equal(["kubernetes:core/v1:ConfigMap::site-index"]);
+        expect(diff.added.every((urn) => urn.endsWith("::gamma") || urn.includes("::gamma/"))).to.equal(true);
+        expect(names(diff.changed)).to.deep.equal([
+            "kubernetes:core/v1:ConfigMap::site-index",
+            `kubernetes:core/v1:Secret::site-index-settings-${settingsShard("gamma")}`,
+        ]);
     });
 
     it("removes only that site's resources", () => {
         const diff = diffRuns(withThree, withTwo);
         expect(diff.added).to.deep.equal([]);
         expect(diff.removed.sort()).to.deep.equal(diffRuns(withTwo, withThree).added.sort());
-        expect(names(diff.changed)).to.deep.equal(["kubernetes:core/v1:ConfigMap::site-index"]);
+        expect(names(diff.changed)).to.deep.equal([
+            "kubernetes:core/v1:ConfigMap::site-index",
+            `kubernetes:core/v1:Secret::site-index-settings-${settingsShard("gamma")}`,
+        ]);
     });
 
     it("never changes the Deployments", () => {

@@ -2,6 +2,7 @@
 // after the edit, and the test asserts exactly which resources a preview would show changing.
 import { expect } from "chai";
 import { diffRuns, names } from "./support/diff";
+import { settingsShard } from "../src/settings";
 import { type ProgramRun, type SiteFiles, runProgram, siteFile } from "./support/program";
 
 const D1 = `sha256:${"1".repeat(64)}`;
@@ -18,8 +19,15 @@ const FLEET: SiteFiles = {
     "gamma.yaml": siteFile("gamma", { service: "green" }),
 };
 
-const job = (site: string, job: string) => `kubernetes:batch/v1:Job::${site}-${job}`;
-const ingress = (site: string) => `kubernetes:networking.k8s.io/v1:Ingress::${site}-ingress`;
+const job = (site: string, job: string) => `kubernetes:batch/v1:Job::${site}/${job}`;
+/** A site added or removed, or its settings changed: the index and the one settings Secret that holds it, in place. */
+const siteIndexOf = (...sites: string[]) =>
+    sorted([
+        "kubernetes:core/v1:ConfigMap::site-index",
+        ...new Set(sites.map((site) => `kubernetes:core/v1:Secret::site-index-settings-${settingsShard(site)}`)),
+    ]);
+const ownedBy = (site: string) => (urn: string) => urn.endsWith(`::${site}`) || urn.includes(`::${site}/`);
+const ingress = (site: string) => `kubernetes:networking.k8s.io/v1:Ingress::${site}/ingress`;
 const moved = (site: string) => [ingress(site), job(site, "flush-caches"), job(site, "verify")];
 const reran = (site: string) => [job(site, "flush-caches"), job(site, "verify")];
 const sorted = (xs: string[]) => [...xs].sort();
@@ -35,8 +43,8 @@ describe("operations", () => {
         const diff = diffRuns(base, after);
         expect(diff.removed).to.deep.equal([]);
         expect(diff.added).to.have.length(17);
-        expect(diff.added.every((urn) => /::delta(-[a-z0-9-]+)?$/.test(urn))).to.equal(true);
-        expect(names(diff.changed)).to.deep.equal(["kubernetes:core/v1:ConfigMap::site-index"]);
+        expect(diff.added.every(ownedBy("delta"))).to.equal(true);
+        expect(names(diff.changed)).to.deep.equal(siteIndexOf("delta"));
     });
 
     it("new digest on the active color (POST /services {imageTag}): its Deployment, canaryEnv, and the verify and flush Jobs of its sites", async () => {
@@ -46,17 +54,17 @@ describe("operations", () => {
         expect(diff.removed).to.deep.equal([]);
         expect(names(diff.changed)).to.deep.equal(
             sorted([
-                "kubernetes:apps/v1:Deployment::blue-deployment",
-                "kubernetes:core/v1:ConfigMap::canary-env",
+                "kubernetes:apps/v1:Deployment::release-blue-deployment",
+                "kubernetes:core/v1:ConfigMap::release-canary-env",
                 ...reran("alpha"),
                 ...reran("beta"),
             ]),
         );
         // The new image is what the re-run Jobs and the Deployment carry; provisioning keeps its own.
         const image = (run: ProgramRun, type: string, name: string) => run.get(type, name).inputs.spec.template.spec.containers[0].image;
-        expect(image(after, "kubernetes:batch/v1:Job", "alpha-verify")).to.match(/@sha256:3{64}$/);
-        expect(image(after, "kubernetes:apps/v1:Deployment", "blue-deployment")).to.match(/@sha256:3{64}$/);
-        expect(after.get("kubernetes:batch/v1:Job", "alpha-install").ignoreChanges).to.deep.equal([
+        expect(image(after, "kubernetes:batch/v1:Job", "alpha/verify")).to.match(/@sha256:3{64}$/);
+        expect(image(after, "kubernetes:apps/v1:Deployment", "release-blue-deployment")).to.match(/@sha256:3{64}$/);
+        expect(after.get("kubernetes:batch/v1:Job", "alpha/install").ignoreChanges).to.deep.equal([
             "spec.template.spec.containers[0].image",
         ]);
     });
@@ -64,7 +72,7 @@ describe("operations", () => {
     it("new digest on the spare color: its Deployment only, since no site is on it", async () => {
         const before = await runProgram({ config: release("blue"), sites: { "alpha.yaml": siteFile("alpha") } });
         const after = await runProgram({ config: release("blue", D1, D3), sites: { "alpha.yaml": siteFile("alpha") } });
-        expect(names(diffRuns(before, after).changed)).to.deep.equal(["kubernetes:apps/v1:Deployment::green-deployment"]);
+        expect(names(diffRuns(before, after).changed)).to.deep.equal(["kubernetes:apps/v1:Deployment::release-green-deployment"]);
     });
 
     it("flip release.active (POST /services {selector}, bulk promote): the sites on `active` move; pinned sites stay", async () => {
@@ -75,16 +83,18 @@ describe("operations", () => {
         // blue serves no site any more and idles; green already served gamma.
         expect(names(diff.changed)).to.deep.equal(
             sorted([
-                "kubernetes:core/v1:ConfigMap::canary-env",
-                "kubernetes:autoscaling/v2:HorizontalPodAutoscaler::blue-hpa",
+                "kubernetes:core/v1:ConfigMap::release-canary-env",
+                "kubernetes:autoscaling/v2:HorizontalPodAutoscaler::release-blue-hpa",
                 ...moved("alpha"),
                 ...moved("beta"),
             ]),
         );
         expect(
-            after.get("kubernetes:networking.k8s.io/v1:Ingress", "alpha-ingress").inputs.spec.rules[0].http.paths[0].backend.service.name,
+            after.get("kubernetes:networking.k8s.io/v1:Ingress", "alpha/ingress").inputs.spec.rules[0].http.paths[0].backend.service.name,
         ).to.equal("green");
-        expect(JSON.parse(after.get("kubernetes:core/v1:ConfigMap", "canary-env").inputs.data.canaryEnv).selector).to.equal("green");
+        expect(JSON.parse(after.get("kubernetes:core/v1:ConfigMap", "release-canary-env").inputs.data.canaryEnv).selector).to.equal(
+            "green",
+        );
     });
 
     it("flip release.active with every site on `active`: the replica settings of both colors change", async () => {
@@ -93,11 +103,11 @@ describe("operations", () => {
         const after = await runProgram({ config: release("green"), sites });
         const changed = names(diffRuns(before, after).changed);
         expect(changed).to.include.members([
-            "kubernetes:autoscaling/v2:HorizontalPodAutoscaler::blue-hpa",
-            "kubernetes:autoscaling/v2:HorizontalPodAutoscaler::green-hpa",
+            "kubernetes:autoscaling/v2:HorizontalPodAutoscaler::release-blue-hpa",
+            "kubernetes:autoscaling/v2:HorizontalPodAutoscaler::release-green-hpa",
         ]);
         const hpa = (run: ProgramRun, color: string) =>
-            run.get("kubernetes:autoscaling/v2:HorizontalPodAutoscaler", `${color}-hpa`).inputs.spec;
+            run.get("kubernetes:autoscaling/v2:HorizontalPodAutoscaler", `release-${color}-hpa`).inputs.spec;
         expect([hpa(after, "blue").minReplicas, hpa(after, "blue").maxReplicas]).to.deep.equal([1, 1]);
         expect([hpa(after, "green").minReplicas, hpa(after, "green").maxReplicas]).to.deep.equal([2, 6]);
         expect(changed.filter((n) => n.includes("Deployment"))).to.deep.equal([]);
@@ -120,8 +130,8 @@ describe("operations", () => {
         expect(names(diffRuns(before, after).changed)).to.deep.equal(
             sorted([
                 ...moved("alpha"),
-                "kubernetes:autoscaling/v2:HorizontalPodAutoscaler::blue-hpa",
-                "kubernetes:autoscaling/v2:HorizontalPodAutoscaler::green-hpa",
+                "kubernetes:autoscaling/v2:HorizontalPodAutoscaler::release-blue-hpa",
+                "kubernetes:autoscaling/v2:HorizontalPodAutoscaler::release-green-hpa",
             ]),
         );
     });
@@ -147,11 +157,11 @@ describe("operations", () => {
         const diff = diffRuns(base, after);
         expect(diff.added).to.deep.equal([]);
         expect(diff.removed).to.have.length(17);
-        expect(diff.removed.every((urn) => /::beta(-[a-z0-9-]+)?$/.test(urn))).to.equal(true);
-        expect(names(diff.changed)).to.deep.equal(["kubernetes:core/v1:ConfigMap::site-index"]);
+        expect(diff.removed.every(ownedBy("beta"))).to.equal(true);
+        expect(names(diff.changed)).to.deep.equal(siteIndexOf("beta"));
     });
 
-    it("change a site's canonical hostname: its install Job re-runs to set home and siteurl, its settings update", async () => {
+    it("change a site's canonical hostname: its install and verify Jobs re-run to set and check home and siteurl, its settings update", async () => {
         const hosts = ["alpha.cloud2-stg.example.com", "www.alpha.cloud2-stg.example.com"];
         const before = await runProgram({
             config: release("blue"),
@@ -164,12 +174,13 @@ describe("operations", () => {
         expect(names(diffRuns(before, after).changed)).to.deep.equal(
             sorted([
                 job("alpha", "install"),
-                "kubernetes:core/v1:Secret::alpha-k8s-secret",
-                "aws:secretsmanager/secretVersion:SecretVersion::alpha-secret-version",
-                "kubernetes:core/v1:ConfigMap::site-index",
+                job("alpha", "verify"),
+                "kubernetes:core/v1:Secret::alpha/k8s-secret",
+                "aws:secretsmanager/secretVersion:SecretVersion::alpha/secret-version",
+                ...siteIndexOf("alpha"),
             ]),
         );
-        const env = after.get("kubernetes:batch/v1:Job", "alpha-install").inputs.spec.template.spec.containers[0].env;
+        const env = after.get("kubernetes:batch/v1:Job", "alpha/install").inputs.spec.template.spec.containers[0].env;
         expect(env).to.deep.include({ name: "WP_SITE_URL", value: "https://www.alpha.cloud2-stg.example.com" });
     });
 
@@ -181,31 +192,33 @@ describe("operations", () => {
         });
 
         it("answers at <id>.<previewDomain> on the color the site is not on", () => {
-            const alpha = withPreview.get("kubernetes:networking.k8s.io/v1:Ingress", "alpha-preview-ingress").inputs;
-            expect(alpha.metadata.name).to.equal("site-alpha-preview");
+            const alpha = withPreview.get("kubernetes:networking.k8s.io/v1:Ingress", "alpha/preview-ingress").inputs;
+            expect(alpha.metadata.name).to.equal("alpha.preview");
             expect(alpha.spec.rules).to.deep.equal([
                 {
                     host: "alpha.preview.cloud2-stg.example.com",
                     http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: "green", port: { number: 80 } } } }] },
                 },
             ]);
-            expect(alpha.spec.tls).to.deep.equal([
-                { hosts: ["alpha.preview.cloud2-stg.example.com"], secretName: "site-alpha-preview-tls" },
-            ]);
-            const gamma = withPreview.get("kubernetes:networking.k8s.io/v1:Ingress", "gamma-preview-ingress").inputs;
+            expect(alpha.spec.tls).to.deep.equal([{ hosts: ["alpha.preview.cloud2-stg.example.com"], secretName: "alpha.preview-tls" }]);
+            const gamma = withPreview.get("kubernetes:networking.k8s.io/v1:Ingress", "gamma/preview-ingress").inputs;
             expect(gamma.spec.rules[0].http.paths[0].backend.service.name).to.equal("blue");
         });
 
         it("maps each preview host to its site in the site index", () => {
             const index = JSON.parse(withPreview.get("kubernetes:core/v1:ConfigMap", "site-index").inputs.data["sites.json"]);
-            expect(index.hosts["alpha.preview.cloud2-stg.example.com"]).to.deep.equal(index.hosts["alpha.cloud2-stg.example.com"]);
+            // Served as itself: a preview host is never redirected to the live one.
+            expect(index.hosts["alpha.preview.cloud2-stg.example.com"]).to.deep.equal({
+                ...index.hosts["alpha.cloud2-stg.example.com"],
+                preview: true,
+            });
             expect(index.hosts["alpha.preview.cloud2-stg.example.com"].site).to.equal("alpha");
         });
 
         it("adds only the preview Ingresses to a stack that had none, and their hosts to the site index", () => {
             const diff = diffRuns(base, withPreview);
             expect(names(diff.added)).to.deep.equal(
-                ["alpha", "beta", "gamma"].map((s) => `kubernetes:networking.k8s.io/v1:Ingress::${s}-preview-ingress`),
+                ["alpha", "beta", "gamma"].map((s) => `kubernetes:networking.k8s.io/v1:Ingress::${s}/preview-ingress`),
             );
             expect(names(diff.changed)).to.deep.equal(["kubernetes:core/v1:ConfigMap::site-index"]);
         });
@@ -214,9 +227,9 @@ describe("operations", () => {
             const flipped = await runProgram({ config: preview("green"), sites: FLEET });
             const changed = names(diffRuns(withPreview, flipped).changed);
             expect(changed).to.include.members(
-                ["alpha", "beta"].map((s) => `kubernetes:networking.k8s.io/v1:Ingress::${s}-preview-ingress`),
+                ["alpha", "beta"].map((s) => `kubernetes:networking.k8s.io/v1:Ingress::${s}/preview-ingress`),
             );
-            expect(changed).not.to.include("kubernetes:networking.k8s.io/v1:Ingress::gamma-preview-ingress");
+            expect(changed).not.to.include("kubernetes:networking.k8s.io/v1:Ingress::gamma/preview-ingress");
         });
     });
 });

@@ -212,7 +212,7 @@ describe("security baseline (policy/)", () => {
                 const sites = runs[stack].ofType("wp-platform:index:Site").map((s) => s.name);
                 expect(sites).to.not.be.empty;
                 for (const id of sites) {
-                    const policy = runs[stack].get(TYPES.iamRolePolicy, `${id}-role-policy`);
+                    const policy = runs[stack].get(TYPES.iamRolePolicy, `${id}/role-policy`);
                     expect(siteRoleOwnPrefix.check(policy.type, policy.inputs, policy.name)).to.deep.equal([]);
                 }
             });
@@ -444,7 +444,7 @@ describe("security baseline (policy/)", () => {
     });
 
     describe("site-role-own-prefix", () => {
-        const sitePolicy = () => runs.stg.get(TYPES.iamRolePolicy, "rrr-role-policy");
+        const sitePolicy = () => runs.stg.get(TYPES.iamRolePolicy, "rrr/role-policy");
         const inPolicy = (edit: (doc: AnyProps) => void) => edited(sitePolicy(), (p) => editDocument(p, "policy", edit));
         const check = (r: Registered) => siteRoleOwnPrefix.check(r.type, r.inputs, r.name);
         const objects = (doc: AnyProps) => doc.Statement.find((s: AnyProps) => s.Sid === "SiteObjects");
@@ -494,12 +494,12 @@ describe("security baseline (policy/)", () => {
             expectReported(violations, /which is not the site's prefix of the bucket/);
         });
 
-        it("examines only role policies named <id>-role-policy", () => {
+        it("examines only role policies named <id>/role-policy", () => {
             const wide = inPolicy((doc) => (objects(doc).Resource = `${bucketArn}/*`));
             expect(siteRoleOwnPrefix.check(wide.type, wide.inputs, "platform-workload-policy")).to.deep.equal([]);
             // The id comes from the name: rrr's policy under harbor-cafe's name reaches someone else's files.
             expectReported(
-                siteRoleOwnPrefix.check(sitePolicy().type, sitePolicy().inputs, "harbor-cafe-role-policy"),
+                siteRoleOwnPrefix.check(sitePolicy().type, sitePolicy().inputs, "harbor-cafe/role-policy"),
                 /outside sites\/harbor-cafe\/\*/,
             );
         });
@@ -507,9 +507,9 @@ describe("security baseline (policy/)", () => {
 
     describe("secrets", () => {
         const secretCases: [string, string, string][] = [
-            [TYPES.secretVersion, "rrr-secret-version", "secretString"],
-            [TYPES.k8sSecret, "rrr-k8s-secret", "stringData"],
-            [TYPES.mysqlUser, "rrr-db-user", "plaintextPassword"],
+            [TYPES.secretVersion, "rrr/secret-version", "secretString"],
+            [TYPES.k8sSecret, "rrr/k8s-secret", "stringData"],
+            [TYPES.mysqlUser, "rrr/db-user", "plaintextPassword"],
             [TYPES.mysqlProvider, "platform-mysql", "password"],
         ];
 
@@ -529,7 +529,7 @@ describe("security baseline (policy/)", () => {
         }
 
         it("accepts a map whose every value is a secret", () => {
-            const secret = runs.stg.get(TYPES.k8sSecret, "rrr-k8s-secret");
+            const secret = runs.stg.get(TYPES.k8sSecret, "rrr/k8s-secret");
             const wrapped = secret.raw.stringData;
             const perKey = Object.fromEntries(
                 Object.entries(reveal(wrapped) as Record<string, string>).map(([k, v]) => [k, { ...(wrapped as object), value: v }]),
@@ -544,7 +544,7 @@ describe("security baseline (policy/)", () => {
 
         it("finds a random value put in a stack output or a plain input", () => {
             const random = randomValues(runs.stg);
-            const password = mockSecretValue("rrr-db-password");
+            const password = mockSecretValue("rrr/db-password");
             const salt = random.whole.find((v) => v.length === 512) as string;
             expect(leaks({ ...runs.stg.outputs, debug: { password } }, random)).to.deep.equal(["$.debug.password"]);
             expect(leaks({ ...runs.stg.outputs, salt: salt.slice(64, 128) }, random)).to.deep.equal(["$.salt"]);
@@ -554,8 +554,8 @@ describe("security baseline (policy/)", () => {
 
     describe("pod-security-restricted and images-by-digest", () => {
         const workloads: [string, () => Registered][] = [
-            ["a Deployment", () => runs.stg.get(TYPES.deployment, "blue-deployment")],
-            ["a Job", () => runs.stg.get(TYPES.job, "rrr-install")],
+            ["a Deployment", () => runs.stg.get(TYPES.deployment, "release-blue-deployment")],
+            ["a Job", () => runs.stg.get(TYPES.job, "rrr/install")],
         ];
         const pod = (p: AnyProps): AnyProps => p.spec.template.spec;
         const container = (p: AnyProps): AnyProps => pod(p).containers[0];
@@ -648,7 +648,7 @@ describe("security baseline (policy/)", () => {
 
         it("accepts a registry with a port in a digest reference", () => {
             const job = edited(
-                runs.stg.get(TYPES.job, "rrr-install"),
+                runs.stg.get(TYPES.job, "rrr/install"),
                 (p) => (container(p).image = `registry.local:5000/wp@sha256:${"a".repeat(64)}`),
             );
             expect(imagesByDigest.check(job.type, job.inputs, job.name)).to.deep.equal([]);
@@ -663,7 +663,7 @@ describe("security baseline (policy/)", () => {
         ];
         for (const [what, edit, pattern] of cases) {
             it(`reports a Job with ${what}`, () => {
-                const job = edited(runs.prod.get(TYPES.job, "bluelaunch-activate-theme"), edit);
+                const job = edited(runs.prod.get(TYPES.job, "bluelaunch/activate-theme"), edit);
                 expectReported(jobsBounded.check(job.type, job.inputs, job.name), pattern);
             });
         }
@@ -673,7 +673,7 @@ describe("security baseline (policy/)", () => {
         const resources = () => asStack(runs.stg.resources);
         const options = optionsFor("stg");
         const check = (stack: StackResource[]) => wordpressNetworkPolicy.check(stack, options);
-        const edit = (fn: (p: AnyProps) => void) => stackWith(resources(), "wordpress-ingress", fn);
+        const edit = (fn: (p: AnyProps) => void) => stackWith(resources(), "release-wordpress-ingress", fn);
 
         it("reads the ingress controller's namespace from the stack config", () => {
             expect(options.ingressControllerNamespace).to.equal("ingress-nginx");
@@ -723,7 +723,10 @@ describe("security baseline (policy/)", () => {
             const open = structuredClone(policy.props) as AnyProps;
             open.spec = { podSelector: {}, ingress: [{}] };
             const stack = [...resources(), { ...policy, name: "allow-all", urn: `${policy.urn}-allow-all`, props: open }];
-            expectReported(check(stack), /allow-all \(selects the pods of blue-deployment\): ingress rule 0 admits traffic from anywhere/);
+            expectReported(
+                check(stack),
+                /allow-all \(selects the pods of release-blue-deployment\): ingress rule 0 admits traffic from anywhere/,
+            );
         });
 
         it("accepts a matchExpressions selector pinning the controller's namespace", () => {
@@ -774,8 +777,8 @@ describe("security baseline (policy/)", () => {
             const reported = await runPack(runs.stg.resources, { ingressControllerNamespace: "traefik" });
             expect(reported).to.not.be.empty;
             for (const { line, urn } of reported) {
-                expect(line).to.match(/^wordpress-network-policy: wordpress-ingress .*only the namespace "traefik"/);
-                expect(urn).to.equal(runs.stg.get(TYPES.networkPolicy, "wordpress-ingress").urn);
+                expect(line).to.match(/^wordpress-network-policy: release-wordpress-ingress .*only the namespace "traefik"/);
+                expect(urn).to.equal(runs.stg.get(TYPES.networkPolicy, "release-wordpress-ingress").urn);
             }
         });
 

@@ -13,7 +13,7 @@ describe("Release", () => {
             sites: { "alpha.yaml": siteFile("alpha"), "beta.yaml": siteFile("beta", { service: "green" }) },
         });
     });
-    const deployment = (color: string) => run.get("kubernetes:apps/v1:Deployment", `${color}-deployment`).inputs;
+    const deployment = (color: string) => run.get("kubernetes:apps/v1:Deployment", `release-${color}-deployment`).inputs;
 
     it("runs one Deployment per color, each with its color's image by digest", () => {
         for (const [color, digest] of [
@@ -39,10 +39,32 @@ describe("Release", () => {
         expect(d.spec).not.to.have.property("replicas");
     });
 
-    it("mounts the site index as a file the pods re-read, not as environment", () => {
+    it("mounts the site index and every site's settings as files the pods re-read, not as environment", () => {
         const spec = deployment("green").spec.template.spec;
-        expect(spec.volumes).to.deep.equal([{ name: "site-index", configMap: { name: "site-index" } }]);
-        expect(spec.containers[0].volumeMounts).to.deep.equal([{ name: "site-index", mountPath: "/etc/wp-platform", readOnly: true }]);
+        expect(spec.volumes).to.deep.equal([
+            { name: "site-index", configMap: { name: "site-index" } },
+            {
+                name: "site-settings",
+                projected: {
+                    defaultMode: 0o440,
+                    sources: [0, 1, 2, 3].map((n) => ({ secret: { name: `site-settings-${n}` } })),
+                },
+            },
+        ]);
+        expect(spec.containers[0].volumeMounts).to.deep.equal([
+            { name: "site-index", mountPath: "/etc/wp-platform/index", readOnly: true },
+            { name: "site-settings", mountPath: "/etc/wp-platform/settings", readOnly: true },
+        ]);
+        expect(spec.containers[0].env).to.deep.include.members([
+            { name: "WP_PLATFORM_SITE_INDEX", value: "/etc/wp-platform/index/sites.json" },
+            { name: "WP_PLATFORM_SETTINGS_DIR", value: "/etc/wp-platform/settings" },
+            { name: "WP_PLATFORM_PORT", value: "8080" },
+        ]);
+        // The pods start only once what they mount exists.
+        const dependencies = run.get("kubernetes:apps/v1:Deployment", "release-green-deployment").dependencies;
+        for (const object of run.ofType("kubernetes:core/v1:Secret").filter((r) => r.name.startsWith("site-index-settings-")))
+            expect(dependencies).to.include(object.urn);
+        expect(dependencies).to.include(run.get("kubernetes:core/v1:ConfigMap", "site-index").urn);
         const index = JSON.parse(run.get("kubernetes:core/v1:ConfigMap", "site-index").inputs.data["sites.json"]);
         expect(index.hosts["beta.cloud2-stg.example.com"]).to.deep.equal({
             site: "beta",
@@ -54,7 +76,7 @@ describe("Release", () => {
 
     it("selects each color's pods with the Service of the same name", () => {
         for (const color of ["blue", "green"]) {
-            const svc = run.get("kubernetes:core/v1:Service", color).inputs;
+            const svc = run.get("kubernetes:core/v1:Service", `release-${color}`).inputs;
             expect(svc.metadata.name).to.equal(color);
             expect(svc.spec.selector).to.deep.equal({ app: color });
             expect(svc.spec.ports).to.deep.equal([{ name: "http", port: 80, targetPort: "http", protocol: "TCP" }]);
@@ -62,26 +84,26 @@ describe("Release", () => {
     });
 
     it("records the active canary in canaryEnv", () => {
-        const cm = run.get("kubernetes:core/v1:ConfigMap", "canary-env").inputs;
+        const cm = run.get("kubernetes:core/v1:ConfigMap", "release-canary-env").inputs;
         expect(cm.metadata.name).to.equal("canary-env");
         expect(JSON.parse(cm.data.canaryEnv)).to.deep.equal({ selector: "green", image: `${IMAGE}@${GREEN}` });
     });
 
     it("autoscales a color with sites, idles the color without, and budgets disruptions", () => {
-        const hpa = (color: string) => run.get("kubernetes:autoscaling/v2:HorizontalPodAutoscaler", `${color}-hpa`).inputs.spec;
+        const hpa = (color: string) => run.get("kubernetes:autoscaling/v2:HorizontalPodAutoscaler", `release-${color}-hpa`).inputs.spec;
         // Both colors have sites: alpha on active (green), beta pinned to green; blue has none.
         expect(hpa("green")).to.include({ minReplicas: 2, maxReplicas: 6 });
         expect(hpa("green").scaleTargetRef).to.deep.equal({ apiVersion: "apps/v1", kind: "Deployment", name: "green-deployment" });
         expect(hpa("green").metrics[0].resource).to.deep.equal({ name: "cpu", target: { type: "Utilization", averageUtilization: 70 } });
         expect(hpa("blue")).to.include({ minReplicas: 1, maxReplicas: 1 });
-        expect(run.get("kubernetes:policy/v1:PodDisruptionBudget", "blue-pdb").inputs.spec).to.deep.equal({
+        expect(run.get("kubernetes:policy/v1:PodDisruptionBudget", "release-blue-pdb").inputs.spec).to.deep.equal({
             maxUnavailable: 1,
             selector: { matchLabels: { app: "blue" } },
         });
     });
 
     it("lets only the ingress controller's namespace reach the WordPress pods", () => {
-        const np = run.get("kubernetes:networking.k8s.io/v1:NetworkPolicy", "wordpress-ingress").inputs.spec;
+        const np = run.get("kubernetes:networking.k8s.io/v1:NetworkPolicy", "release-wordpress-ingress").inputs.spec;
         expect(np.podSelector.matchLabels).to.deep.equal({
             "app.kubernetes.io/name": "wordpress",
             "app.kubernetes.io/part-of": "wp-platform",

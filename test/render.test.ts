@@ -78,7 +78,7 @@ describe("render", function () {
         }
         expect(manifest(files, "k8s/wp-platform/deployment-blue-deployment.yaml").apiVersion).to.equal("apps/v1");
         expect(manifest(files, "k8s/_cluster/namespace-wp-platform.yaml").apiVersion).to.equal("v1");
-        expect(manifest(files, "k8s/wp-platform/ingress-site-rrr.yaml").apiVersion).to.equal("networking.k8s.io/v1");
+        expect(manifest(files, "k8s/wp-platform/ingress-rrr.site.yaml").apiVersion).to.equal("networking.k8s.io/v1");
     });
 
     it("pins the Deployments' image by digest", () => {
@@ -96,7 +96,7 @@ describe("render", function () {
         expect(account.metadata.annotations["eks.amazonaws.com/role-arn"]).to.equal("<computed>");
         expect(cloudRow(files, "platform-files")).to.contain("bucket=<computed>");
         expect(cloudRow(files, "platform-files-policy")).to.contain("policy=<computed>");
-        expect(cloudRow(files, "rrr-role-policy")).to.contain("policy=<computed>"); // on the bucket's ARN
+        expect(cloudRow(files, "rrr/role-policy")).to.contain("policy=<computed>"); // on the bucket's ARN
         expect(cloudRow(files, "platform-mysql")).to.contain("endpoint=<computed>");
         // The lookups of the account: placeholders in a policy that is otherwise known.
         expect(cloudRow(files, "platform-workload-policy")).to.contain("on arn:<computed>:iam::<computed>:role/wp-platform/stg/sites/*");
@@ -114,11 +114,11 @@ describe("render", function () {
     });
 
     it("shows [secret] for every secret", () => {
-        expect(manifest(files, "k8s/wp-platform/secret-site-rrr.yaml").stringData).to.equal("[secret]");
+        expect(manifest(files, "k8s/wp-platform/secret-rrr.settings.yaml").stringData).to.equal("[secret]");
         expect(cloudRow(files, "platform-db")).to.contain("password=[secret]");
         expect(cloudRow(files, "platform-mysql")).to.contain("password=[secret]");
-        expect(cloudRow(files, "rrr-db-user")).to.contain("plaintextPassword=[secret]");
-        expect(cloudRow(files, "rrr-secret-version")).to.contain("secretString=[secret]");
+        expect(cloudRow(files, "rrr/db-user")).to.contain("plaintextPassword=[secret]");
+        expect(cloudRow(files, "rrr/secret-version")).to.contain("secretString=[secret]");
     });
 
     it("shows [secret] for any value the program marks secret, whatever its name", () => {
@@ -128,7 +128,10 @@ describe("render", function () {
             return { ...r, raw: change(r.raw) };
         };
         const changed = [
-            marked("kubernetes:core/v1:ConfigMap", "canary-env", (raw) => ({ ...raw, data: { canaryEnv: secret("hidden-canary") } })),
+            marked("kubernetes:core/v1:ConfigMap", "release-canary-env", (raw) => ({
+                ...raw,
+                data: { canaryEnv: secret("hidden-canary") },
+            })),
             marked("aws:rds/instance:Instance", "platform-db", (raw) => ({ ...raw, username: secret("hidden-user") })),
         ];
         const rendered = renderRun("stg", { ...run, resources: run.resources.map((r) => changed.find((c) => c.urn === r.urn) ?? r) });
@@ -155,9 +158,8 @@ describe("render", function () {
             expect(text, file).not.to.contain("MOCKSECRET");
             for (const value of produced) expect(text.includes(value), `${file} holds a random value`).to.equal(false);
         }
-        const secret = manifest(rendered, "k8s/wp-platform/secret-site-rrr.yaml");
-        expect(secret.stringData.WORDPRESS_DB_PASSWORD).to.equal("[secret]");
-        expect(secret.stringData.WORDPRESS_AUTH_KEY).to.equal("[secret]");
+        const secret = manifest(rendered, "k8s/wp-platform/secret-rrr.settings.yaml");
+        expect(secret.stringData["rrr.json"]).to.equal("[secret]");
         expect(Object.values(secret.stringData).every((v) => v === "[secret]")).to.equal(true);
     });
 
@@ -173,13 +175,13 @@ describe("render", function () {
     it("replaces the folder wholly: a removed site's files disappear", async () => {
         const dir = path.join(tempDir("wp-render-"), "stg");
         writeRender(files, dir);
-        expect(fs.existsSync(path.join(dir, "k8s/wp-platform/ingress-site-rrr.yaml"))).to.equal(true);
+        expect(fs.existsSync(path.join(dir, "k8s/wp-platform/ingress-rrr.site.yaml"))).to.equal(true);
         const sites = tempDir("wp-sites-");
         fs.copyFileSync(path.join(ROOT, "sites/stg/harbor-cafe.yaml"), path.join(sites, "harbor-cafe.yaml"));
         writeRender(await renderStack("stg", { config: { sitesDir: sites } }), dir);
         const after = [...readTree(dir).keys()];
         expect(after.filter((f) => f.includes("rrr"))).to.deep.equal([]);
-        expect(after).to.include("k8s/wp-platform/ingress-site-harbor-cafe.yaml");
+        expect(after).to.include("k8s/wp-platform/ingress-harbor-cafe.site.yaml");
         expect(fs.readFileSync(path.join(dir, "cloud.md"), "utf8")).not.to.contain("rrr");
         expect(fs.readdirSync(path.dirname(dir))).to.deep.equal(["stg"]); // no temporary folder left behind
     });
@@ -247,9 +249,9 @@ describe("render", function () {
 
         it("fails the render on an invalid object, listing every problem, before anything is written", () => {
             const bad: Registered = {
-                ...run.get("kubernetes:apps/v1:Deployment", "blue-deployment"),
+                ...run.get("kubernetes:apps/v1:Deployment", "release-blue-deployment"),
                 raw: {
-                    ...(run.get("kubernetes:apps/v1:Deployment", "blue-deployment").raw as object),
+                    ...(run.get("kubernetes:apps/v1:Deployment", "release-blue-deployment").raw as object),
                     replicaz: 1,
                     spec: { replicas: "two" },
                 },

@@ -94,9 +94,9 @@ describe("a removed site's files", () => {
 
     describe("the cleanup hook", () => {
         const deletedRole = (site: string) => ({
-            urn: `urn:x::${site}-role`,
-            id: `${site}-role`,
-            name: `${site}-role`,
+            urn: `urn:x::${site}/role`,
+            id: `${site}/role`,
+            name: `${site}/role`,
             type: "aws:iam/role:Role",
             oldOutputs: { tags: { [FILES_TAG]: `s3://b-1/sites/${site}/` } },
         });
@@ -130,7 +130,7 @@ describe("a removed site's files", () => {
         });
 
         it("records each site's files location on its role", () => {
-            expect(stg.get("aws:iam/role:Role", "rrr-role").inputs.tags).to.deep.include({
+            expect(stg.get("aws:iam/role:Role", "rrr/role").inputs.tags).to.deep.include({
                 [FILES_TAG]: "s3://platform-files-mock/sites/rrr/",
             });
         });
@@ -138,7 +138,7 @@ describe("a removed site's files", () => {
         it("runs the cleanup after a site's role is deleted in a stack that does not retain data (stg)", () => {
             expect(stg.hooks).to.deep.equal([FILES_CLEANUP_HOOK]);
             const roles = stg.ofType("aws:iam/role:Role").filter((r) => r.name !== "platform-workload-role");
-            expect(roles.map((r) => r.name)).to.deep.equal(["harbor-cafe-role", "rrr-role"]);
+            expect(roles.map((r) => r.name)).to.deep.equal(["harbor-cafe/role", "rrr/role"]);
             for (const role of roles) expect(role.afterDeleteHooks, role.name).to.deep.equal([FILES_CLEANUP_HOOK]);
             expect(stg.resources.filter((r) => r.afterDeleteHooks.length > 0)).to.have.length(2);
         });

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { ACTIVATE_THEME_SCRIPT, DB_PRIVILEGES, FLUSH_CACHES_SCRIPT, INSTALL_SCRIPT, SALT_NAMES, VERIFY_SCRIPT } from "../components/site";
+import { SALT_NAMES } from "../src/settings";
 import { mockSecretValue } from "../tools/mocks";
 import { type ProgramRun, type Registered, isSecret, redact, runProgram, siteFile } from "./support/program";
 
@@ -28,65 +28,110 @@ describe("Site", () => {
     it("parents every child to the site and names it after the site", () => {
         const children = run.resources.filter((r) => r.parent === `${SITE}::shop`);
         expect(children).to.have.length(17); // with the preview Ingress: stg has a preview domain
-        for (const child of children) expect(child.name).to.match(/^shop-/);
+        for (const child of children) expect(child.name).to.match(/^shop\//);
     });
 
     describe("database", () => {
         it("creates the site's database and user on the shared instance", () => {
             const mysqlProvider = `${PLATFORM}$pulumi:providers:mysql::platform-mysql`;
-            const db = site("mysql:index/database:Database", "shop-db");
+            const db = site("mysql:index/database:Database", "shop/db");
             expect(db.inputs).to.include({ name: "wp_shop", defaultCharacterSet: "utf8mb4" });
             expect(db.provider).to.match(new RegExp(`^${escape(mysqlProvider)}::`));
-            const user = site("mysql:index/user:User", "shop-db-user");
-            expect(user.inputs).to.include({ user: "wp_shop", host: "%", plaintextPassword: mockSecretValue("shop-db-password") });
+            const user = site("mysql:index/user:User", "shop/db-user");
+            expect(user.inputs).to.include({ user: "wp_shop", host: "%", plaintextPassword: mockSecretValue("shop/db-password") });
             expect(user.provider).to.match(new RegExp(`^${escape(mysqlProvider)}::`));
         });
 
         it("grants the user its own database only, without GRANT OPTION or global privileges", () => {
-            const grant = site("mysql:index/grant:Grant", "shop-db-grant");
-            expect(grant.inputs).to.include({ user: "wp_shop", host: "%", database: "wp_shop", table: "*" });
-            expect(grant.inputs.privileges).to.deep.equal(DB_PRIVILEGES);
-            expect(grant.inputs.privileges).not.to.include.members(["ALL", "ALL PRIVILEGES", "GRANT OPTION", "SUPER", "FILE", "PROCESS"]);
+            const grant = site("mysql:index/grant:Grant", "shop/db-grant");
+            expect(grant.inputs).to.include({ user: "wp_shop", host: "%", database: "wp\\_shop", table: "*" });
+            // What WordPress needs to run and to upgrade its own schema, written out: not the constant the code uses.
+            expect(grant.inputs.privileges).to.deep.equal([
+                "SELECT",
+                "INSERT",
+                "UPDATE",
+                "DELETE",
+                "CREATE",
+                "DROP",
+                "ALTER",
+                "INDEX",
+                "CREATE TEMPORARY TABLES",
+                "LOCK TABLES",
+            ]);
+            const forbidden = ["ALL", "ALL PRIVILEGES", "GRANT OPTION", "SUPER", "FILE", "PROCESS", "RELOAD", "SHUTDOWN", "CREATE USER"];
+            for (const privilege of forbidden) expect(grant.inputs.privileges, privilege).not.to.include(privilege);
             expect(grant.inputs.grant ?? false).to.equal(false);
+        });
+
+        it("escapes the wildcards of a database-level GRANT, so `wp_shop_1` cannot cover `wp_shopx1`", async () => {
+            const ids = await runProgram({ sites: { "shop-1.yaml": siteFile("shop-1"), "shopx1.yaml": siteFile("shopx1") } });
+            expect(ids.get("mysql:index/grant:Grant", "shop-1/db-grant").inputs.database).to.equal("wp\\_shop\\_1");
+            expect(ids.get("mysql:index/grant:Grant", "shopx1/db-grant").inputs.database).to.equal("wp\\_shopx1");
+            expect(ids.get("mysql:index/database:Database", "shop-1/db").inputs.name).to.equal("wp_shop_1");
+        });
+
+        it("replaces a grant delete-first, so the old grant's REVOKE cannot strip the new one", () => {
+            const grant = site("mysql:index/grant:Grant", "shop/db-grant");
+            expect(grant.deleteBeforeReplace).to.equal(true);
+            expect(grant.dependencies).to.include(`${SITE}$mysql:index/database:Database::shop/db`);
         });
     });
 
     describe("secrets", () => {
         it("stores the site's settings in Secrets Manager under wp-platform/<stack>/<id>, with a 7-day recovery window", () => {
-            expect(site("aws:secretsmanager/secret:Secret", "shop-secret").inputs).to.include({
+            expect(site("aws:secretsmanager/secret:Secret", "shop/secret").inputs).to.include({
                 name: "wp-platform/stg/shop",
                 recoveryWindowInDays: 7,
             });
-            const version = site("aws:secretsmanager/secretVersion:SecretVersion", "shop-secret-version");
+            const version = site("aws:secretsmanager/secretVersion:SecretVersion", "shop/secret-version");
             const values = JSON.parse(version.inputs.secretString);
             expect(values).to.include({
                 WORDPRESS_DB_HOST: "wp-platform-stg.cmock.eu-west-1.rds.amazonaws.com",
                 WORDPRESS_DB_NAME: "wp_shop",
                 WORDPRESS_DB_USER: "wp_shop",
-                WORDPRESS_DB_PASSWORD: mockSecretValue("shop-db-password"),
+                WORDPRESS_DB_PASSWORD: mockSecretValue("shop/db-password"),
                 WP_ADMIN_USER: "platform-admin",
-                WP_ADMIN_PASSWORD: mockSecretValue("shop-admin-password"),
+                WP_ADMIN_PASSWORD: mockSecretValue("shop/admin-password"),
                 WP_ADMIN_EMAIL: "platform-team@example.com",
                 WP_SITE_URL: "https://www.shop.cloud2-stg.example.com",
                 WP_S3_BUCKET: "platform-files-mock",
                 WP_S3_PREFIX: "sites/shop/",
-                WP_S3_ROLE_ARN: "arn:aws:iam::123456789012:role/wp-platform/stg/sites/wp-stg-shop",
+                WP_S3_ROLE_ARN: "arn:aws:iam::123456789012:role/wp-platform/stg/sites/wp.stg.shop",
             });
             for (const salt of SALT_NAMES) expect(values[`WORDPRESS_${salt}`]).to.have.length(64);
             expect(new Set(SALT_NAMES.map((s) => values[`WORDPRESS_${s}`])).size).to.equal(8);
         });
 
-        it("gives the Jobs the same values in a Kubernetes Secret", () => {
-            const k8sSecret = site("kubernetes:core/v1:Secret", "shop-k8s-secret");
-            const version = site("aws:secretsmanager/secretVersion:SecretVersion", "shop-secret-version");
-            expect(k8sSecret.inputs.metadata).to.include({ name: "site-shop", namespace: "wp-platform" });
-            expect(k8sSecret.inputs.stringData).to.deep.equal(JSON.parse(version.inputs.secretString));
+        it("gives the Jobs the same values in a Kubernetes Secret, as the file <id>.json", () => {
+            const k8sSecret = site("kubernetes:core/v1:Secret", "shop/k8s-secret");
+            const version = site("aws:secretsmanager/secretVersion:SecretVersion", "shop/secret-version");
+            expect(k8sSecret.inputs.metadata).to.include({ name: "shop.settings", namespace: "wp-platform" });
+            expect(Object.keys(k8sSecret.inputs.stringData)).to.deep.equal(["shop.json"]);
+            expect(JSON.parse(k8sSecret.inputs.stringData["shop.json"])).to.deep.equal(JSON.parse(version.inputs.secretString));
+        });
+
+        it("gives the serving pods the settings without the admin password, in a shared Secret", () => {
+            const shards = run.ofType("kubernetes:core/v1:Secret").filter((r) => r.inputs.metadata.name.startsWith("site-settings-"));
+            expect(shards.map((r) => r.inputs.metadata.name).sort()).to.deep.equal([
+                "site-settings-0",
+                "site-settings-1",
+                "site-settings-2",
+                "site-settings-3",
+            ]);
+            const holding = shards.filter((r) => "shop.json" in (r.inputs.stringData ?? {}));
+            expect(holding).to.have.length(1);
+            expect(isSecret(holding[0].raw.stringData)).to.equal(true);
+            const serving = JSON.parse(holding[0].inputs.stringData["shop.json"]);
+            const jobs = JSON.parse(site("kubernetes:core/v1:Secret", "shop/k8s-secret").inputs.stringData["shop.json"]);
+            expect(serving).not.to.have.property("WP_ADMIN_PASSWORD");
+            const { WP_ADMIN_PASSWORD: _, ...rest } = jobs;
+            expect(serving).to.deep.equal(rest);
         });
 
         it("marks every sensitive value secret", () => {
-            expect(isSecret(site("aws:secretsmanager/secretVersion:SecretVersion", "shop-secret-version").raw.secretString)).to.equal(true);
-            expect(isSecret(site("kubernetes:core/v1:Secret", "shop-k8s-secret").raw.stringData)).to.equal(true);
-            expect(isSecret(site("mysql:index/user:User", "shop-db-user").raw.plaintextPassword)).to.equal(true);
+            expect(isSecret(site("aws:secretsmanager/secretVersion:SecretVersion", "shop/secret-version").raw.secretString)).to.equal(true);
+            expect(isSecret(site("kubernetes:core/v1:Secret", "shop/k8s-secret").raw.stringData)).to.equal(true);
+            expect(isSecret(site("mysql:index/user:User", "shop/db-user").raw.plaintextPassword)).to.equal(true);
         });
 
         it("never shows a password, key or salt in plain text, in any input or output", () => {
@@ -103,8 +148,8 @@ describe("Site", () => {
 
     describe("files", () => {
         it("gives the site a role that the workload role alone may assume", () => {
-            const role = site("aws:iam/role:Role", "shop-role");
-            expect(role.inputs).to.include({ name: "wp-stg-shop", path: "/wp-platform/stg/sites/" });
+            const role = site("aws:iam/role:Role", "shop/role");
+            expect(role.inputs).to.include({ name: "wp.stg.shop", path: "/wp-platform/stg/sites/" });
             expect(JSON.parse(role.inputs.assumeRolePolicy).Statement).to.deep.equal([
                 {
                     Effect: "Allow",
@@ -115,7 +160,7 @@ describe("Site", () => {
         });
 
         it("limits the role's policy to the site's own prefix", () => {
-            const policy = JSON.parse(site("aws:iam/rolePolicy:RolePolicy", "shop-role-policy").inputs.policy);
+            const policy = JSON.parse(site("aws:iam/rolePolicy:RolePolicy", "shop/role-policy").inputs.policy);
             const [objects, list] = policy.Statement;
             expect(objects.Resource).to.equal("arn:aws:s3:::platform-files-mock/sites/shop/*");
             expect(objects.Action).not.to.include("s3:*");
@@ -126,80 +171,105 @@ describe("Site", () => {
 
     describe("ingress", () => {
         it("routes every hostname to the Service of the site's color, with TLS", () => {
-            const shop = site("kubernetes:networking.k8s.io/v1:Ingress", "shop-ingress").inputs;
+            const shop = site("kubernetes:networking.k8s.io/v1:Ingress", "shop/ingress").inputs;
             expect(shop.metadata).to.deep.include({
-                name: "site-shop",
+                name: "shop.site",
                 namespace: "wp-platform",
                 annotations: { "cert-manager.io/cluster-issuer": "letsencrypt" },
             });
             expect(shop.spec.ingressClassName).to.equal("nginx");
             expect(shop.spec.tls).to.deep.equal([
-                { hosts: ["shop.cloud2-stg.example.com", "www.shop.cloud2-stg.example.com"], secretName: "site-shop-tls" },
+                { hosts: ["shop.cloud2-stg.example.com", "www.shop.cloud2-stg.example.com"], secretName: "shop.tls" },
             ]);
             expect(shop.spec.rules.map((r: any) => [r.host, r.http.paths[0].backend.service])).to.deep.equal([
                 ["shop.cloud2-stg.example.com", { name: "blue", port: { number: 80 } }],
                 ["www.shop.cloud2-stg.example.com", { name: "blue", port: { number: 80 } }],
             ]);
-            const blog = site("kubernetes:networking.k8s.io/v1:Ingress", "blog-ingress").inputs;
+            const blog = site("kubernetes:networking.k8s.io/v1:Ingress", "blog/ingress").inputs;
             expect(blog.spec.rules[0].http.paths[0].backend.service.name).to.equal("green");
         });
 
         it("waits for the verify Job, which waits for the provisioning Jobs", () => {
-            const ingress = site("kubernetes:networking.k8s.io/v1:Ingress", "shop-ingress");
-            expect(ingress.dependencies).to.include(`${SITE}$kubernetes:batch/v1:Job::shop-verify`);
-            expect(site("kubernetes:batch/v1:Job", "shop-verify").dependencies).to.include(
-                `${SITE}$kubernetes:batch/v1:Job::shop-activate-theme`,
+            const ingress = site("kubernetes:networking.k8s.io/v1:Ingress", "shop/ingress");
+            expect(ingress.dependencies).to.include(`${SITE}$kubernetes:batch/v1:Job::shop/verify`);
+            expect(site("kubernetes:batch/v1:Job", "shop/verify").dependencies).to.include(
+                `${SITE}$kubernetes:batch/v1:Job::shop/activate-theme`,
             );
         });
     });
 
     describe("provisioning Jobs", () => {
-        it("installs WordPress with the canonical URL, the title and the admin from the Secret", () => {
-            const job = site("kubernetes:batch/v1:Job", "shop-install").inputs;
-            const container = job.spec.template.spec.containers[0];
-            expect(job.metadata.name).to.equal("site-shop-install");
-            expect(container.command).to.deep.equal(["/bin/sh", "-c", INSTALL_SCRIPT]);
-            expect(INSTALL_SCRIPT).to.contain(
-                'wp core install --url="$WP_SITE_URL" --title="$WP_SITE_TITLE" --admin_user="$WP_ADMIN_USER" --admin_password="$WP_ADMIN_PASSWORD"',
-            );
-            expect(container.env).to.deep.include({ name: "WP_SITE_TITLE", value: `Bob's | "Shop" $(reboot)` });
-            expect(container.envFrom).to.deep.equal([{ secretRef: { name: "site-shop" } }]);
+        const container = (name: string) => site("kubernetes:batch/v1:Job", name).inputs.spec.template.spec.containers[0];
+        const env = (name: string) =>
+            Object.fromEntries(container(name).env.map((e: { name: string; value: string }) => [e.name, e.value]));
+
+        it("installs WordPress with the canonical URL and the title, after the site's database, user and grant", () => {
+            const job = site("kubernetes:batch/v1:Job", "shop/install");
+            expect(job.inputs.metadata.name).to.equal("shop.install");
+            expect(container("shop/install").command).to.deep.equal(["wp-platform", "install"]);
+            expect(env("shop/install")).to.deep.equal({
+                WP_SITE_ID: "shop",
+                WP_SITE_URL: "https://www.shop.cloud2-stg.example.com",
+                WP_SITE_TITLE: `Bob's | "Shop" $(reboot)`,
+            });
+            expect(job.dependencies).to.include.members([
+                `${SITE}$mysql:index/database:Database::shop/db`,
+                `${SITE}$mysql:index/user:User::shop/db-user`,
+                `${SITE}$mysql:index/grant:Grant::shop/db-grant`,
+            ]);
+        });
+
+        it("reads the settings from the site's Secret as a file, never from the environment or a command line", () => {
+            for (const job of ["shop/install", "shop/activate-theme", "shop/verify", "shop/flush-caches"]) {
+                const spec = site("kubernetes:batch/v1:Job", job).inputs.spec.template.spec;
+                expect(spec.containers[0]).not.to.have.property("envFrom");
+                expect(spec.containers[0].volumeMounts).to.deep.equal([
+                    { name: "settings", mountPath: "/etc/wp-platform/settings", readOnly: true },
+                ]);
+                expect(spec.volumes).to.deep.equal([{ name: "settings", secret: { secretName: "shop.settings", defaultMode: 0o440 } }]);
+                const text = JSON.stringify(spec.containers[0]);
+                expect(text).not.to.contain(mockSecretValue("shop/admin-password"));
+                expect(text).not.to.contain(mockSecretValue("shop/db-password"));
+            }
         });
 
         it("passes site values as environment, never as shell text", () => {
-            for (const job of ["shop-install", "shop-activate-theme"]) {
-                const container = site("kubernetes:batch/v1:Job", job).inputs.spec.template.spec.containers[0];
-                expect(container.command.join(" ")).not.to.contain("Bob's");
-                expect(container.command.join(" ")).not.to.contain("storefront");
+            for (const job of ["shop/install", "shop/activate-theme", "shop/verify", "shop/flush-caches"]) {
+                expect(container(job).command.join(" ")).not.to.contain("Bob's");
+                expect(container(job).command.join(" ")).not.to.contain("storefront");
+                expect(container(job).command[0]).to.equal("wp-platform");
             }
         });
 
         it("activates the theme after the install", () => {
-            const job = site("kubernetes:batch/v1:Job", "shop-activate-theme");
-            const container = job.inputs.spec.template.spec.containers[0];
-            expect(container.command).to.deep.equal(["/bin/sh", "-c", ACTIVATE_THEME_SCRIPT]);
-            expect(ACTIVATE_THEME_SCRIPT).to.contain('wp theme install "$WP_THEME" --activate');
-            expect(container.env).to.deep.include({ name: "WP_THEME", value: "storefront" });
-            expect(job.dependencies).to.include(`${SITE}$kubernetes:batch/v1:Job::shop-install`);
+            const job = site("kubernetes:batch/v1:Job", "shop/activate-theme");
+            expect(container("shop/activate-theme").command).to.deep.equal(["wp-platform", "activate-theme"]);
+            expect(env("shop/activate-theme")).to.deep.equal({ WP_SITE_ID: "shop", WP_THEME: "storefront" });
+            expect(job.dependencies).to.include(`${SITE}$kubernetes:batch/v1:Job::shop/install`);
         });
 
         it("runs with the image of the site's color, and ignores later image changes", () => {
             const image = (name: string) => site("kubernetes:batch/v1:Job", name).inputs.spec.template.spec.containers[0].image;
-            expect(image("shop-install")).to.equal(run.outputs.activeRelease.blue);
-            expect(image("blog-install")).to.equal(run.outputs.activeRelease.green);
-            expect(site("kubernetes:batch/v1:Job", "shop-install").ignoreChanges).to.deep.equal(["spec.template.spec.containers[0].image"]);
+            expect(image("shop/install")).to.equal(run.outputs.activeRelease.blue);
+            expect(image("blog/install")).to.equal(run.outputs.activeRelease.green);
+            expect(site("kubernetes:batch/v1:Job", "shop/install").ignoreChanges).to.deep.equal(["spec.template.spec.containers[0].image"]);
         });
 
         it("verifies the site's image against the site before traffic moves, and flushes caches after", () => {
-            const verify = site("kubernetes:batch/v1:Job", "shop-verify");
-            const flush = site("kubernetes:batch/v1:Job", "shop-flush-caches");
-            expect(verify.inputs.spec.template.spec.containers[0].command).to.deep.equal(["/bin/sh", "-c", VERIFY_SCRIPT]);
-            expect(VERIFY_SCRIPT).to.contain("wp core is-installed");
-            expect(flush.inputs.spec.template.spec.containers[0].command).to.deep.equal(["/bin/sh", "-c", FLUSH_CACHES_SCRIPT]);
-            expect(FLUSH_CACHES_SCRIPT).to.contain("wp cache flush");
+            const verify = site("kubernetes:batch/v1:Job", "shop/verify");
+            const flush = site("kubernetes:batch/v1:Job", "shop/flush-caches");
+            expect(container("shop/verify").command).to.deep.equal(["wp-platform", "verify"]);
+            expect(env("shop/verify")).to.deep.equal({
+                WP_SITE_ID: "shop",
+                WP_SITE_URL: "https://www.shop.cloud2-stg.example.com",
+                WP_THEME: "storefront",
+                WP_PLATFORM_COLOR: "blue",
+            });
+            expect(container("shop/flush-caches").command).to.deep.equal(["wp-platform", "flush-caches"]);
+            expect(env("shop/flush-caches")).to.deep.equal({ WP_SITE_ID: "shop", WP_PLATFORM_COLOR: "blue" });
             expect(flush.dependencies).to.include.members([
-                `${SITE}$kubernetes:networking.k8s.io/v1:Ingress::shop-ingress`,
-                "urn:pulumi:stg::wp-platform::wp-platform:index:Release$kubernetes:apps/v1:Deployment::blue-deployment",
+                `${SITE}$kubernetes:networking.k8s.io/v1:Ingress::shop/ingress`,
+                "urn:pulumi:stg::wp-platform::wp-platform:index:Release$kubernetes:apps/v1:Deployment::release-blue-deployment",
             ]);
             for (const job of [verify, flush]) {
                 expect(job.ignoreChanges).to.deep.equal([]);
@@ -208,17 +278,17 @@ describe("Site", () => {
         });
 
         it("rolls a color's Deployment out only after the verify Jobs of its sites", () => {
-            const blue = run.get("kubernetes:apps/v1:Deployment", "blue-deployment");
-            const green = run.get("kubernetes:apps/v1:Deployment", "green-deployment");
-            expect(blue.dependencies).to.include(`${SITE}$kubernetes:batch/v1:Job::shop-verify`);
-            expect(blue.dependencies).not.to.include(`${SITE}$kubernetes:batch/v1:Job::blog-verify`);
-            expect(green.dependencies).to.include(`${SITE}$kubernetes:batch/v1:Job::blog-verify`);
+            const blue = run.get("kubernetes:apps/v1:Deployment", "release-blue-deployment");
+            const green = run.get("kubernetes:apps/v1:Deployment", "release-green-deployment");
+            expect(blue.dependencies).to.include(`${SITE}$kubernetes:batch/v1:Job::shop/verify`);
+            expect(blue.dependencies).not.to.include(`${SITE}$kubernetes:batch/v1:Job::blog/verify`);
+            expect(green.dependencies).to.include(`${SITE}$kubernetes:batch/v1:Job::blog/verify`);
         });
 
         it("bounds each Job's retries and time, and Pulumi's wait beyond it", () => {
-            const job = site("kubernetes:batch/v1:Job", "shop-install").inputs;
+            const job = site("kubernetes:batch/v1:Job", "shop/install").inputs;
             expect(job.spec).to.include({ backoffLimit: 2, activeDeadlineSeconds: 600 });
-            expect(job.metadata.annotations).to.deep.equal({ "pulumi.com/timeoutSeconds": "660" });
+            expect(job.metadata.annotations).to.deep.equal({ "pulumi.com/timeoutSeconds": "660", "pulumi.com/replaceUnready": "true" });
             expect(job.spec.template.spec.restartPolicy).to.equal("Never");
             expect(job.spec).not.to.have.property("ttlSecondsAfterFinished");
         });

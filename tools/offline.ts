@@ -28,6 +28,7 @@ export interface Registered {
     readonly provider: string;
     readonly protect: boolean;
     readonly retainOnDelete: boolean;
+    readonly deleteBeforeReplace: boolean;
     readonly ignoreChanges: readonly string[];
     readonly dependencies: readonly string[];
     /** Names of the resource hooks to run after the resource is deleted. */
@@ -150,6 +151,7 @@ function record(into: Registered[], hooks: string[]): void {
             provider: req.getProvider(),
             protect: Boolean(req.getProtect()),
             retainOnDelete: Boolean(req.getRetainondelete()),
+            deleteBeforeReplace: Boolean(req.getDeletebeforereplace()),
             ignoreChanges: req.getIgnorechangesList(),
             dependencies: req.getDependenciesList(),
             afterDeleteHooks: req.getHooks()?.getAfterDeleteList() ?? [],
