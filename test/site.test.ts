@@ -189,6 +189,52 @@ describe("Site", () => {
             expect(blog.spec.rules[0].http.paths[0].backend.service.name).to.equal("green");
         });
 
+        describe("TLS, as the stack's ingress config sets it", () => {
+            const withIngress = (ingress: Record<string, unknown>) =>
+                runProgram({
+                    config: { ingress },
+                    sites: { "shop.yaml": siteFile("shop", { hostnames: ["shop.cloud2-stg.example.com"] }) },
+                });
+            const ingresses = (r: ProgramRun) =>
+                ["shop/ingress", "shop/preview-ingress"].map((n) => r.get("kubernetes:networking.k8s.io/v1:Ingress", n).inputs);
+
+            it("cert-manager: a certificate Secret per Ingress, named after the site, and https URLs", async () => {
+                const r = await withIngress({ className: "nginx", clusterIssuer: "letsencrypt" });
+                const [live, preview] = ingresses(r);
+                expect(live.spec.tls).to.deep.equal([{ hosts: ["shop.cloud2-stg.example.com"], secretName: "shop.tls" }]);
+                expect(preview.spec.tls).to.deep.equal([
+                    { hosts: ["shop.preview.cloud2-stg.example.com"], secretName: "shop.preview-tls" },
+                ]);
+                for (const i of [live, preview])
+                    expect(i.metadata.annotations).to.deep.equal({ "cert-manager.io/cluster-issuer": "letsencrypt" });
+                expect(r.outputs.sites.shop.url).to.equal("https://shop.cloud2-stg.example.com/");
+            });
+
+            it("one shared certificate: every Ingress names it, no cert-manager annotation, and https URLs", async () => {
+                const r = await withIngress({ className: "nginx", tlsSecretName: "wildcard-cert" });
+                for (const i of ingresses(r)) {
+                    expect(i.spec.tls[0].secretName).to.equal("wildcard-cert");
+                    expect(i.metadata.annotations).to.equal(undefined);
+                }
+                expect(r.outputs.sites.shop.url).to.equal("https://shop.cloud2-stg.example.com/");
+                const install = r.get("kubernetes:batch/v1:Job", "shop/install").inputs.spec.template.spec.containers[0].env;
+                expect(install).to.deep.include({ name: "WP_SITE_URL", value: "https://shop.cloud2-stg.example.com" });
+            });
+
+            it("no TLS: no tls section, no annotation, and http URLs everywhere WordPress reads them", async () => {
+                const r = await withIngress({ className: "nginx" });
+                for (const i of ingresses(r)) {
+                    expect(i.spec.tls).to.equal(undefined);
+                    expect(i.metadata.annotations).to.equal(undefined);
+                }
+                expect(r.outputs.sites.shop.url).to.equal("http://shop.cloud2-stg.example.com/");
+                const install = r.get("kubernetes:batch/v1:Job", "shop/install").inputs.spec.template.spec.containers[0].env;
+                expect(install).to.deep.include({ name: "WP_SITE_URL", value: "http://shop.cloud2-stg.example.com" });
+                const settings = JSON.parse(r.get("kubernetes:core/v1:Secret", "shop/k8s-secret").inputs.stringData["shop.json"]);
+                expect(settings.WP_SITE_URL).to.equal("http://shop.cloud2-stg.example.com");
+            });
+        });
+
         it("waits for the verify Job, which waits for the provisioning Jobs", () => {
             const ingress = site("kubernetes:networking.k8s.io/v1:Ingress", "shop/ingress");
             expect(ingress.dependencies).to.include(`${SITE}$kubernetes:batch/v1:Job::shop/verify`);
