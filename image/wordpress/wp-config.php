@@ -289,7 +289,33 @@ define( 'WP_AUTO_UPDATE_CORE', false );
 define( 'WP_USE_EXT_MYSQL', false );
 define( 'WP_DEBUG', '1' === getenv( 'WP_PLATFORM_DEBUG' ) );
 
-if ( 'cli' === PHP_SAPI ) {
+if ( 'cli' !== PHP_SAPI ) {
+	// A known site whose install Job has not finished answers 503, never WordPress's installer
+	// nor a half-populated site. Hooks set before WordPress loads (WP_Hook::
+	// build_preinitialized_hooks): wp_not_installed() redirects to install.php through
+	// wp_redirect(); the marker option is autoloaded, so checking it costs no query once installed.
+	$wp_platform_not_installed = function () {
+		wp_platform_respond( 503, 'site not installed', array( 'Retry-After' => '30' ) );
+	};
+	$GLOBALS['wp_filter']['wp_redirect'][1][]      = array(
+		'function'      => function ( $location ) use ( $wp_platform_not_installed ) {
+			if ( '/wp-admin/install.php' === parse_url( (string) $location, PHP_URL_PATH ) ) {
+				$wp_platform_not_installed();
+			}
+			return $location;
+		},
+		'accepted_args' => 1,
+	);
+	$GLOBALS['wp_filter']['muplugins_loaded'][1][] = array(
+		'function'      => function () use ( $wp_platform_not_installed ) {
+			if ( false === get_option( 'wp_platform_installed' ) ) {
+				$wp_platform_not_installed();
+			}
+		},
+		'accepted_args' => 0,
+	);
+	unset( $wp_platform_not_installed );
+} else {
 	// A Job never calls out: no pseudo-cron request to the site, no HTTP beyond the site itself.
 	define( 'DISABLE_WP_CRON', true );
 	define( 'WP_HTTP_BLOCK_EXTERNAL', true );

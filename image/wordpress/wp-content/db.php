@@ -67,3 +67,8 @@ class WP_Platform_DB extends wpdb {
 }
 
 $wpdb = new WP_Platform_DB( DB_USER, DB_PASSWORD, DB_NAME, DB_HOST );
+if ( defined( 'WP_PLATFORM_JOB' ) ) {
+	// A Job reports database errors itself, as one line (wpdb still records them in
+	// $EZSQL_ERROR); WordPress's own writes on a database with no tables yet are expected.
+	$wpdb->suppress_errors( true );
+}
