@@ -110,6 +110,7 @@ render() {
         -e "s|@MIME_TYPES@|$mime|g" \
         -e "s|@NGINX_WORKERS@|$workers|g" \
         -e "s|@FPM_MAX_CHILDREN@|$children|g" \
+        -e '/^env\[[A-Z_]*\] = ""$/d' \
         "$here/$1.template" >"$conf_dir/$1.tmp"
     if grep -n '@[A-Z_]*@' "$conf_dir/$1.tmp" >&2; then fail "$1: placeholder left unfilled (above)"; fi
     mv "$conf_dir/$1.tmp" "$conf_dir/$1"

@@ -151,8 +151,12 @@ function wp_platform_db_connect( mysqli $dbh, string $db_host, string $user, str
 	$ok = @mysqli_real_connect( $dbh, $host, $user, $password, $dbname, $port, null, $client_flags | MYSQLI_CLIENT_SSL );
 	if ( ! $ok ) {
 		$error = mysqli_connect_error();
-		if ( 2002 === mysqli_connect_errno() && false !== stripos( (string) $error, 'SSL' ) ) {
-			$error .= " (TLS handshake failed: the server offers no TLS, or its certificate does not chain to $ca or does not name $host)";
+		$errno = mysqli_connect_errno();
+		if ( 2002 === $errno && false !== stripos( (string) $error, 'SSL' ) ) {
+			$error .= " (TLS handshake failed: the server's certificate does not chain to $ca or does not name $host)";
+		} elseif ( 2006 === $errno ) {
+			// mysqlnd drops the connection before logging in when the server offers no TLS.
+			$error .= ' (does the server offer TLS?)';
 		}
 		return 'cannot connect to MySQL at ' . $db_host . ' over TLS: ' . $error;
 	}
