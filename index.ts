@@ -30,6 +30,7 @@ const platform = new Platform("platform", {
     network: config.network,
     database: config.database,
     deletionProtection: config.deletionProtection,
+    retainData: config.retainDataOnDelete,
     oidcProviderArn: config.oidcProviderArn,
     kubeContext: config.kubeContext,
 });

@@ -20,6 +20,8 @@ export interface PlatformArgs {
     readonly database: DatabaseConfig;
     /** RDS deletion protection, and Pulumi `protect` on the instance and the bucket. */
     readonly deletionProtection: boolean;
+    /** A removed site's data is kept: the bucket then never empties itself on delete. */
+    readonly retainData: boolean;
     /** ARN of the cluster's IAM OIDC provider, trusted by the workload role (IRSA). */
     readonly oidcProviderArn: string;
     /** kubeconfig context; the ambient one when absent. */
@@ -29,6 +31,22 @@ export interface PlatformArgs {
 export interface Providers {
     readonly k8s: k8s.Provider;
     readonly mysql: mysql.Provider;
+}
+
+/**
+ * The MySQL provider (terraform-provider-mysql, mysql/provider.go `connectToMySQL`) opens a new
+ * connection pool for every create, read, update and delete and never closes it: without a lifetime
+ * each pool keeps its connection open until the provider exits, and one `up` that adds 60 sites holds
+ * some 300 connections of the instance's few hundred, live sites' included. With a lifetime, Go's
+ * database/sql closes an idle connection at most twice that long after it was opened. Each operation
+ * runs its statements one after another, so two connections per pool never make it wait.
+ */
+export const MYSQL_POOL = { maxConnLifetimeSec: 10, maxOpenConns: 2 } as const;
+
+/** `mysql8.4` for "8.4" or "8.4.6": the parameter group family of an RDS MySQL version. */
+export function parameterGroupFamily(engineVersion: string): string {
+    const [major, minor] = engineVersion.split(".");
+    return `mysql${major}.${minor}`;
 }
 
 export class Platform extends pulumi.ComponentResource {
@@ -84,6 +102,7 @@ export class Platform extends pulumi.ComponentResource {
                 // The provider does not mark its own password secret; the state must never hold it in plain text.
                 password: pulumi.secret(db.password.result),
                 tls: args.database.tls,
+                ...MYSQL_POOL,
             },
             { parent: this },
         );
@@ -113,28 +132,43 @@ function createDatabase(name: string, args: PlatformArgs, tags: Record<string, s
         { subnetIds: args.network.subnetIds, description: `wp-platform ${args.stack}: private subnets of the shared MySQL`, tags },
         { parent },
     );
+    const mysqlFrom = (description: string, from: { securityGroups?: string[]; cidrBlocks?: string[] }) => ({
+        description,
+        protocol: "tcp",
+        fromPort: 3306,
+        toPort: 3306,
+        ...from,
+    });
     const securityGroup = new aws.ec2.SecurityGroup(
         `${name}-db-sg`,
         {
             vpcId: args.network.vpcId,
-            description: `wp-platform ${args.stack}: MySQL from the cluster nodes only`,
+            description: `wp-platform ${args.stack}: MySQL from the cluster nodes and the deploy runner only`,
             ingress: [
-                {
-                    description: "MySQL from the cluster nodes",
-                    protocol: "tcp",
-                    fromPort: 3306,
-                    toPort: 3306,
-                    securityGroups: [args.network.nodeSecurityGroupId],
-                },
+                mysqlFrom("MySQL from the cluster nodes", { securityGroups: [args.network.nodeSecurityGroupId] }),
+                // `pulumi up` itself: the MySQL provider creates each site's database and user from the
+                // machine that runs it (docs/ci.md, "Runners").
+                ...(cfg.adminSecurityGroupIds.length > 0
+                    ? [mysqlFrom("MySQL from the deploy runner (pulumi up)", { securityGroups: [...cfg.adminSecurityGroupIds] })]
+                    : []),
+                ...(cfg.adminCidrs.length > 0
+                    ? [mysqlFrom("MySQL from the deploy runner's network (pulumi up)", { cidrBlocks: [...cfg.adminCidrs] })]
+                    : []),
             ],
             tags,
         },
         { parent },
     );
-    const family = `mysql${cfg.engineVersion.split(".").slice(0, 2).join(".")}`;
+    // Named, in Pulumi and in RDS, by its family: a new major version brings a new group, created
+    // before the instance moves to it, and the old group, no longer in the program, is deleted after
+    // every registered resource's step is done, the instance's move included. A group replaced under
+    // one name would have to be deleted first, while the instance still uses it (docs/engine.md).
+    const family = parameterGroupFamily(cfg.engineVersion);
+    const familySlug = family.replace(/\./g, "-");
     const parameters = new aws.rds.ParameterGroup(
-        `${name}-db-params`,
+        `${name}-db-params-${familySlug}`,
         {
+            name: `wp-platform-${args.stack}-${familySlug}`,
             family,
             description: `wp-platform ${args.stack}: TLS required`,
             parameters: [{ name: "require_secure_transport", value: "1" }],
@@ -148,6 +182,13 @@ function createDatabase(name: string, args: PlatformArgs, tags: Record<string, s
             identifier: `wp-platform-${args.stack}`,
             engine: "mysql",
             engineVersion: cfg.engineVersion,
+            // The version comes from config alone (minor upgrades aside): this only lets a change of
+            // database.engineVersion to a new major version through, which RDS otherwise refuses.
+            allowMajorVersionUpgrade: true,
+            // `pulumi up` is the change window: a version or class change happens now, not at the next
+            // maintenance window (the old parameter group could not be deleted while a pending
+            // change still names it). Either restarts the instance: docs/engine.md.
+            applyImmediately: true,
             instanceClass: cfg.instanceClass,
             allocatedStorage: cfg.allocatedStorage,
             maxAllocatedStorage: cfg.maxAllocatedStorage,
@@ -177,7 +218,13 @@ function createDatabase(name: string, args: PlatformArgs, tags: Record<string, s
 }
 
 function createBucket(name: string, args: PlatformArgs, tags: Record<string, string>, parent: pulumi.Resource) {
-    const bucket = new aws.s3.Bucket(`${name}-files`, { tags }, { parent, protect: args.deletionProtection });
+    // A stack that keeps nothing (stg) can be destroyed: deleting its bucket deletes every object version
+    // left in it. A protected bucket, or one that holds a removed site's kept files, never empties itself.
+    const bucket = new aws.s3.Bucket(
+        `${name}-files`,
+        { forceDestroy: !args.deletionProtection && !args.retainData, tags },
+        { parent, protect: args.deletionProtection },
+    );
     const bucketOpts = { parent };
     new aws.s3.BucketOwnershipControls(
         `${name}-files-ownership`,

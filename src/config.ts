@@ -23,6 +23,11 @@ const digest = z.string().refine((s) => DIGEST.test(s), {
         ` (\`docker buildx imagetools inspect <image>:<tag>\` prints the digest of a tag)`,
 });
 const k8sName = z.string().regex(K8S_NAME, "a Kubernetes name: lowercase letters, digits and hyphens, at most 63");
+/** An IPv4 network of at most a /8, written as its network address ("10.20.0.0/16", "203.0.113.7/32"). */
+const ipv4Cidr = z.string().superRefine((s, ctx) => {
+    const problem = ipv4CidrProblem(s);
+    if (problem) ctx.addIssue({ code: "custom", message: `${JSON.stringify(s)} ${problem}` });
+});
 const quantity = z.string().regex(QUANTITY, 'a Kubernetes quantity such as "250m", "1" or "512Mi"');
 
 const releaseSchema = z
@@ -52,15 +57,20 @@ const databaseSchema = z
             .string()
             .regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, 'an RDS instance class such as "db.t4g.medium"')
             .default("db.t4g.medium"),
+        // 8.4 is the LTS line; 8.0 left RDS standard support on 2026-07-31. A change is a major
+        // upgrade in place: docs/engine.md, "Moving a stack to a new MySQL version".
         engineVersion: z
             .string()
-            .regex(/^8\.[0-9]+(\.[0-9]+)?$/, 'a MySQL 8 version such as "8.0" or "8.4"')
-            .default("8.0"),
+            .regex(/^8\.(0|4)(\.[0-9]+)?$/, 'an RDS MySQL version of the 8.4 or 8.0 line, such as "8.4" or "8.4.6"')
+            .default("8.4"),
         allocatedStorage: z.number().int().min(20).max(65536).default(20),
         maxAllocatedStorage: z.number().int().min(20).max(65536).default(100),
         multiAz: z.boolean().default(false),
         backupRetentionDays: z.number().int().min(7, "at least 7 days").max(35).default(7),
         tls: z.enum(["true", "skip-verify"], '"true" (verify the RDS certificate) or "skip-verify"').default("true"),
+        // Where `pulumi up` runs: the MySQL provider connects from there (docs/ci.md, "Runners").
+        adminSecurityGroupIds: z.array(z.string().regex(/^sg-[0-9a-f]+$/, 'a security group id, "sg-..."')).default([]),
+        adminCidrs: z.array(ipv4Cidr).default([]),
     })
     .strict()
     .refine((d) => d.maxAllocatedStorage >= d.allocatedStorage, {
@@ -227,6 +237,24 @@ export function parseConfig(raw: Readonly<Record<string, string>>, stack: string
         sitesDir: path.resolve(projectRoot, parsed.sitesDir ?? path.join("sites", stack)),
         deletionProtection: parsed.deletionProtection ?? parsed.retainDataOnDelete,
     };
+}
+
+function ipv4CidrProblem(cidr: string): string | undefined {
+    const match = /^([0-9]{1,3})\.([0-9]{1,3})\.([0-9]{1,3})\.([0-9]{1,3})\/([0-9]{1,2})$/.exec(cidr);
+    if (!match) return 'is not an IPv4 CIDR such as "10.20.0.0/16" or "203.0.113.7/32"';
+    const octets = match.slice(1, 5).map(Number);
+    const bits = Number(match[5]);
+    if (octets.some((o) => o > 255) || bits > 32) return "is not an IPv4 CIDR (octets 0-255, prefix 0-32)";
+    // The instance is private, but a wide range still admits every host of the VPC and what is peered to it.
+    if (bits < 8) return "is wider than a /8: name the runner's own network (its /32, or its subnet)";
+    const address = octets.reduce((a, o) => a * 256 + o, 0);
+    const hostBits = 2 ** (32 - bits);
+    if (address % hostBits !== 0) {
+        const network = address - (address % hostBits);
+        const dotted = [24, 16, 8, 0].map((shift) => Math.floor(network / 2 ** shift) % 256).join(".");
+        return `has host bits set: the network is ${dotted}/${bits}`;
+    }
+    return undefined;
 }
 
 function describeKey(key: string | undefined): string {

@@ -83,6 +83,44 @@ describe("parseConfig", () => {
             .and.contain("wp-platform:retainDataOnDelete");
     });
 
+    it("defaults the database to MySQL 8.4, with no runner access", () => {
+        const config = parseConfig(configFor("stg", { database: undefined }), "stg", ROOT);
+        expect(config.database).to.include({ engineVersion: "8.4" });
+        expect(config.database.adminCidrs).to.deep.equal([]);
+        expect(config.database.adminSecurityGroupIds).to.deep.equal([]);
+    });
+
+    it("refuses an engine version with no RDS MySQL parameter group family here", () => {
+        for (const engineVersion of ["8.1", "9.0", "8", "5.7", "8.4.x"]) {
+            const [problem] = problemsOf(configFor("stg", { database: { engineVersion } }));
+            expect(problem, engineVersion).to.contain("engineVersion").and.contain("8.4 or 8.0 line");
+        }
+    });
+
+    it("takes the deploy runner's security groups and IPv4 networks", () => {
+        const database = { adminSecurityGroupIds: ["sg-0123abcd"], adminCidrs: ["10.20.0.0/16", "203.0.113.7/32"] };
+        const config = parseConfig(configFor("stg", { database }), "stg", ROOT);
+        expect(config.database).to.deep.include(database);
+    });
+
+    it("refuses a runner network that is not a CIDR, is wider than a /8, or has host bits set", () => {
+        const cases: [string, string][] = [
+            ["10.20.0.0", "is not an IPv4 CIDR"],
+            ["10.20.0.0/33", "prefix 0-32"],
+            ["300.1.1.1/32", "octets 0-255"],
+            ["0.0.0.0/0", "wider than a /8"],
+            ["10.20.1.0/16", "host bits set: the network is 10.20.0.0/16"],
+            ["fd00::/64", "is not an IPv4 CIDR"],
+        ];
+        const problems = problemsOf(configFor("stg", { database: { adminCidrs: cases.map(([cidr]) => cidr) } }));
+        expect(problems).to.have.length(cases.length);
+        cases.forEach(([cidr, message], i) => {
+            expect(problems[i]).to.contain("adminCidrs").and.contain(JSON.stringify(cidr)).and.contain(message);
+        });
+        const [sg] = problemsOf(configFor("stg", { database: { adminSecurityGroupIds: ["my-runner"] } }));
+        expect(sg).to.contain("adminSecurityGroupIds").and.contain('"sg-..."');
+    });
+
     it("leaves other namespaces (aws:region) alone", () => {
         const config = parseConfig({ ...configFor("stg"), "aws:region": "eu-west-1", "kubernetes:context": "x" }, "stg", ROOT);
         expect(config.stack).to.equal("stg");

@@ -1,5 +1,11 @@
 import { expect } from "chai";
+import { MYSQL_POOL, parameterGroupFamily } from "../components/platform";
+import { diffRuns, names } from "./support/diff";
 import { type ProgramRun, isSecret, runProgram } from "./support/program";
+
+const PARAMS = "aws:rds/parameterGroup:ParameterGroup";
+const INSTANCE = "aws:rds/instance:Instance";
+const SG = "aws:ec2/securityGroup:SecurityGroup";
 
 describe("Platform", () => {
     let stg: ProgramRun;
@@ -31,6 +37,18 @@ describe("Platform", () => {
             tls: "true",
         });
         expect(isSecret(provider.raw.password)).to.equal(true);
+    });
+
+    it("bounds the MySQL provider's connections: a pool per operation, each closed within seconds", () => {
+        // terraform-provider-mysql opens a pool in every create/read/update/delete and never closes
+        // it; only a lifetime makes database/sql close the leaked connections (docs/engine.md).
+        for (const run of [stg, prod]) {
+            const inputs = run.get("pulumi:providers:mysql", "platform-mysql").inputs;
+            expect(Number(inputs.maxConnLifetimeSec)).to.be.within(1, 60);
+            expect(Number(inputs.maxOpenConns)).to.be.within(2, 5);
+            expect(Number(inputs.maxConnLifetimeSec)).to.equal(MYSQL_POOL.maxConnLifetimeSec);
+            expect(Number(inputs.maxOpenConns)).to.equal(MYSQL_POOL.maxOpenConns);
+        }
     });
 
     it("runs one private, encrypted, backed-up MySQL instance for the stack", () => {
@@ -66,11 +84,63 @@ describe("Platform", () => {
         expect(protectedOnes(stg)).to.deep.equal([]);
     });
 
-    it("requires TLS to the database with a parameter group", () => {
-        const params = stg.get("aws:rds/parameterGroup:ParameterGroup", "platform-db-params").inputs;
-        expect(params.family).to.equal("mysql8.0");
+    it("requires TLS to the database with a parameter group named by its family", () => {
+        const params = stg.get(PARAMS, "platform-db-params-mysql8-4").inputs;
+        expect(params).to.include({ family: "mysql8.4", name: "wp-platform-stg-mysql8-4" });
         expect(params.parameters).to.deep.include({ name: "require_secure_transport", value: "1" });
-        expect(stg.get("aws:rds/instance:Instance", "platform-db").inputs.parameterGroupName).to.equal("platform-db-params-mock");
+        expect(stg.get(INSTANCE, "platform-db").inputs.parameterGroupName).to.equal("wp-platform-stg-mysql8-4");
+    });
+
+    it("runs MySQL 8.4 in both committed stacks, and by default", async () => {
+        for (const run of [stg, prod]) expect(run.get(INSTANCE, "platform-db").inputs.engineVersion).to.equal("8.4");
+        const defaults = await runProgram({ config: { database: {} } });
+        expect(defaults.get(INSTANCE, "platform-db").inputs.engineVersion).to.equal("8.4");
+        expect(defaults.get(PARAMS, "platform-db-params-mysql8-4").inputs.family).to.equal("mysql8.4");
+    });
+
+    it("derives the parameter group family from the version", () => {
+        expect(["8.0", "8.0.40", "8.4", "8.4.6"].map(parameterGroupFamily)).to.deep.equal(["mysql8.0", "mysql8.0", "mysql8.4", "mysql8.4"]);
+    });
+
+    it("moves from 8.0 to 8.4 in one up: a new group first, the instance in place onto it, the old group last", async () => {
+        const database = (engineVersion: string) => ({ database: { engineVersion } });
+        const before = await runProgram({ config: database("8.0") });
+        const after = await runProgram({ config: database("8.4") });
+        const diff = diffRuns(before, after);
+        // The old group is no longer in the program: the engine deletes it after every registered
+        // resource's step, the instance's update included. Nothing is replaced.
+        expect(names(diff.added)).to.deep.equal([`${PARAMS}::platform-db-params-mysql8-4`]);
+        expect(names(diff.removed)).to.deep.equal([`${PARAMS}::platform-db-params-mysql8-0`]);
+        expect(names(diff.changed)).to.deep.equal([`${INSTANCE}::platform-db`]);
+        const [old, now] = [before, after].map((run) => run.get(INSTANCE, "platform-db").inputs);
+        expect([old.engineVersion, old.parameterGroupName]).to.deep.equal(["8.0", "wp-platform-stg-mysql8-0"]);
+        expect([now.engineVersion, now.parameterGroupName]).to.deep.equal(["8.4", "wp-platform-stg-mysql8-4"]);
+        // RDS refuses a major version change without the flag; applied now, so the old group is free to go.
+        expect(now).to.include({ allowMajorVersionUpgrade: true, applyImmediately: true });
+        // The instance waits for its new group (dependency), so the group exists before the move.
+        const group = after.get(PARAMS, "platform-db-params-mysql8-4");
+        expect(after.get(INSTANCE, "platform-db").dependencies).to.include(group.urn);
+    });
+
+    it("changes only the instance for a minor version pin within a family", async () => {
+        const before = await runProgram({ config: { database: { engineVersion: "8.4" } } });
+        const after = await runProgram({ config: { database: { engineVersion: "8.4.6" } } });
+        const diff = diffRuns(before, after);
+        expect(diff.added).to.deep.equal([]);
+        expect(diff.removed).to.deep.equal([]);
+        expect(names(diff.changed)).to.deep.equal([`${INSTANCE}::platform-db`]);
+    });
+
+    it("admits MySQL from the deploy runner when the stack names its security groups or networks", async () => {
+        const run = await runProgram({
+            config: { database: { adminSecurityGroupIds: ["sg-0123456789abcdef0"], adminCidrs: ["10.99.0.0/24", "203.0.113.7/32"] } },
+        });
+        const ingress = run.get(SG, "platform-db-sg").inputs.ingress;
+        expect(ingress).to.have.length(3);
+        for (const rule of ingress) expect(rule).to.include({ protocol: "tcp", fromPort: 3306, toPort: 3306 });
+        expect(ingress[0].securityGroups).to.deep.equal(["sg-0f1e2d3c4b5a69788"]);
+        expect(ingress[1].securityGroups).to.deep.equal(["sg-0123456789abcdef0"]);
+        expect(ingress[2].cidrBlocks).to.deep.equal(["10.99.0.0/24", "203.0.113.7/32"]);
     });
 
     it("admits MySQL from the cluster nodes only, in the cluster's private subnets", () => {
@@ -102,6 +172,16 @@ describe("Platform", () => {
         expect(policy.Statement[0]).to.deep.include({ Effect: "Deny", Condition: { Bool: { "aws:SecureTransport": "false" } } });
         const rules = stg.get("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "platform-files-lifecycle").inputs.rules;
         expect(rules.map((r: any) => r.id)).to.deep.equal(["expire-old-versions", "abort-incomplete-uploads"]);
+    });
+
+    it("lets stg's bucket empty itself when the stack is destroyed, never prod's (protected, and it keeps files)", async () => {
+        const bucket = (run: ProgramRun) => run.get("aws:s3/bucket:Bucket", "platform-files");
+        expect(bucket(stg).inputs.forceDestroy).to.equal(true);
+        expect(bucket(prod).inputs.forceDestroy).to.equal(false);
+        expect(bucket(prod).protect).to.equal(true);
+        // Unprotected but keeping removed sites' files: a destroy must not throw those away either.
+        const keeping = await runProgram({ config: { retainDataOnDelete: true, deletionProtection: false } });
+        expect(bucket(keeping).inputs.forceDestroy).to.equal(false);
     });
 
     it("gives the pods an IRSA role that reads this stack's site secrets and assumes its site roles, nothing more", () => {

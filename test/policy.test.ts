@@ -277,17 +277,21 @@ describe("security baseline (policy/)", () => {
         it("reports a parameter group that sets require_secure_transport to 0", () => {
             const stack = stackWith(
                 resources(),
-                "platform-db-params",
+                "platform-db-params-mysql8-4",
                 (p) => (p.parameters = [{ name: "require_secure_transport", value: "0" }]),
             );
             expectReported(
                 rdsRequireSecureTransport.check(stack, options),
-                /platform-db-params: .*require_secure_transport to 1 \(is "0"\)/,
+                /platform-db-params-mysql8-4: .*require_secure_transport to 1 \(is "0"\)/,
             );
         });
 
         it("reports a parameter group that leaves it unset", () => {
-            const stack = stackWith(resources(), "platform-db-params", (p) => (p.parameters = [{ name: "max_connections", value: "500" }]));
+            const stack = stackWith(
+                resources(),
+                "platform-db-params-mysql8-4",
+                (p) => (p.parameters = [{ name: "max_connections", value: "500" }]),
+            );
             expectReported(rdsRequireSecureTransport.check(stack, options), /unset, so OFF/);
         });
 
@@ -299,7 +303,7 @@ describe("security baseline (policy/)", () => {
         it("accepts ON as well as 1", () => {
             const stack = stackWith(
                 resources(),
-                "platform-db-params",
+                "platform-db-params-mysql8-4",
                 (p) => (p.parameters = [{ name: "require_secure_transport", value: "ON" }]),
             );
             expect(rdsRequireSecureTransport.check(stack, options)).to.deep.equal([]);
