@@ -36,11 +36,10 @@ const platform = new Platform("platform", {
 });
 const k8sProvider = platform.providers.k8s;
 
-// Without retained data, a removed site's files go with it: the engine runs this hook, by name, after
-// it deletes the site's files role.
-const filesCleanup = config.retainDataOnDelete
-    ? undefined
-    : siteFilesCleanupHook(new Set(specs.map((s) => s.id)), new pulumi.Config("aws").get("region"));
+// A removed (or destroyed) site's files go with it unless the stack retains data: the engine runs this
+// hook, by name, after it deletes a Site component. Registered in every stack, so a stack that turns
+// retention on can still delete the sites whose state names the hook.
+const filesCleanup = siteFilesCleanupHook({ retainData: config.retainDataOnDelete, region: new pulumi.Config("aws").get("region") });
 
 // A color's Deployment rolls out only once the verify Jobs of its sites have passed and the site
 // index its pods mount exists; the sites and the index, created next, hand those over when they exist.

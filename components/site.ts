@@ -27,7 +27,7 @@ import {
 } from "../src/naming";
 import { containerSecurityContext, podSecurityContext } from "../src/pods";
 import { PASSWORD_LENGTH, SALT_LENGTH, SALT_NAMES, saltsFrom, servingSettings, siteSettings } from "../src/settings";
-import { FILES_TAG, filesLocationTag } from "../src/site-files";
+import { FILES_TAG, filesLocationTag, siteFilesRecord } from "../src/site-files";
 import type { SiteSpec } from "../src/sites";
 import type { Providers } from "./platform";
 
@@ -67,8 +67,8 @@ export interface SiteArgs {
     readonly serving: { readonly service: k8s.core.v1.Service; readonly deployment: k8s.apps.v1.Deployment };
     /** When the stack has a preview domain: the host `<id>.<domain>` on the other color. */
     readonly preview?: PreviewArgs;
-    /** When the stack does not retain data: deletes the site's files once the site is removed. */
-    readonly filesCleanup?: pulumi.ResourceHook;
+    /** Runs after the engine deletes this component: deletes the site's files unless the stack retains data. */
+    readonly filesCleanup: pulumi.ResourceHook;
 }
 
 export interface PreviewArgs {
@@ -111,7 +111,13 @@ export class Site extends pulumi.ComponentResource {
     readonly servingSettings: pulumi.Output<string>;
 
     constructor(name: string, args: SiteArgs, opts?: pulumi.ComponentResourceOptions) {
-        super(SITE_TYPE, name, {}, opts);
+        // Bound to the component, never replaced, so deleted only with the site (components/site-files-cleanup.ts);
+        // the inputs record where the files are, all the hook will have.
+        const files = siteFilesRecord(pulumi.output(args.bucketName), sitePrefix(args.site.id), args.retainData);
+        super(SITE_TYPE, name, files, {
+            ...opts,
+            hooks: { ...opts?.hooks, afterDelete: [...(opts?.hooks?.afterDelete ?? []), args.filesCleanup] },
+        });
         const site = args.site;
         this.url = `${siteUrl(args)}/`;
         this.secretName = secretName(args.stack, site.id);
@@ -184,10 +190,10 @@ function createFilesRole(name: string, args: SiteArgs, parent: pulumi.Resource):
                 Version: "2012-10-17",
                 Statement: [{ Effect: "Allow", Principal: { AWS: args.workloadRoleArn }, Action: "sts:AssumeRole" }],
             }),
-            // Where the files are, for the cleanup hook, which sees only what the deleted role had.
+            // Where the files are, for whoever reads the role in IAM.
             tags: { ...siteTags(args), [FILES_TAG]: pulumi.output(args.bucketName).apply((bucket) => filesLocationTag(bucket, prefix)) },
         },
-        { parent, hooks: args.filesCleanup ? { afterDelete: [args.filesCleanup] } : undefined },
+        { parent },
     );
     new aws.iam.RolePolicy(
         siteChildName(name, "role-policy"),

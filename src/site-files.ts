@@ -2,6 +2,7 @@
 // bucket. Objects are not Pulumi resources, so without this a stack that does not retain data
 // would keep a removed site's files for ever. Creates no resources.
 import { DeleteObjectsCommand, ListObjectVersionsCommand, type S3Client } from "@aws-sdk/client-s3";
+import type * as pulumi from "@pulumi/pulumi";
 import { SITE_ID_PATTERN } from "./sites";
 
 /** Where a site's files live, as the site role's `wp-platform:files` tag records it. */
@@ -14,6 +15,30 @@ export const FILES_TAG = "wp-platform:files";
 
 export function filesLocationTag(bucket: string, prefix: string): string {
     return `s3://${bucket}/${prefix}`;
+}
+
+/**
+ * What the Site component records in its own inputs for the files cleanup hook, which runs after the
+ * engine deletes the component and sees nothing but what the state held: where the files are, and
+ * whether the stack kept removed sites' data when it last registered the site.
+ */
+export interface SiteFilesRecord {
+    /** `s3://<bucket>/sites/<id>/`. */
+    readonly files: string;
+    readonly retainData: boolean;
+}
+
+export function siteFilesRecord(
+    bucketName: pulumi.Output<string>,
+    prefix: string,
+    retainData: boolean,
+): { files: pulumi.Output<string>; retainData: boolean } {
+    return { files: bucketName.apply((bucket) => filesLocationTag(bucket, prefix)), retainData };
+}
+
+/** Hides every file of a site at once; the bucket's lifecycle rule then deletes the hidden versions (README, Safety). */
+export function manualCleanupCommand(location: FilesLocation): string {
+    return `aws s3 rm --recursive ${filesLocationTag(location.bucket, location.prefix)}`;
 }
 
 /**
@@ -36,14 +61,22 @@ export async function deleteAllVersions(s3: S3, location: FilesLocation): Promis
     let keyMarker: string | undefined;
     let versionIdMarker: string | undefined;
     do {
-        const page = await s3.send(
-            new ListObjectVersionsCommand({
-                Bucket: location.bucket,
-                Prefix: location.prefix,
-                KeyMarker: keyMarker,
-                VersionIdMarker: versionIdMarker,
-            }),
-        );
+        let page;
+        try {
+            page = await s3.send(
+                new ListObjectVersionsCommand({
+                    Bucket: location.bucket,
+                    Prefix: location.prefix,
+                    KeyMarker: keyMarker,
+                    VersionIdMarker: versionIdMarker,
+                }),
+            );
+        } catch (e) {
+            // A destroy deletes the bucket (forceDestroy, with every version in it) and this hook with no
+            // order between them: a bucket already gone holds no files.
+            if ((e as { name?: string }).name === "NoSuchBucket") return deleted;
+            throw e;
+        }
         const objects = [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])]
             .filter((v) => v.Key?.startsWith(location.prefix))
             .map((v) => ({ Key: v.Key!, VersionId: v.VersionId }));

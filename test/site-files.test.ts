@@ -1,6 +1,7 @@
 import { DeleteObjectsCommand, ListObjectVersionsCommand } from "@aws-sdk/client-s3";
+import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
-import { FILES_CLEANUP_HOOK, cleanUpSiteFiles } from "../components/site-files-cleanup";
+import { FILES_CLEANUP_HOOK, cleanUpSiteFiles, siteFilesCleanupHook } from "../components/site-files-cleanup";
 import { FILES_TAG, deleteAllVersions, parseFilesLocation } from "../src/site-files";
 import { type ProgramRun, runProgram } from "./support/program";
 
@@ -93,31 +94,90 @@ describe("a removed site's files", () => {
     });
 
     describe("the cleanup hook", () => {
-        const deletedRole = (site: string) => ({
-            urn: `urn:x::${site}/role`,
-            id: `${site}/role`,
-            name: `${site}/role`,
-            type: "aws:iam/role:Role",
-            oldOutputs: { tags: { [FILES_TAG]: `s3://b-1/sites/${site}/` } },
+        /** What the engine hands the hook after it deletes the Site component `site`. */
+        const deletedSite = (site: string, recorded: Record<string, unknown> = {}) => ({
+            urn: `urn:pulumi:stg::wp-platform::wp-platform:index:Site::${site}`,
+            id: "",
+            name: site,
+            type: "wp-platform:index:Site",
+            oldInputs: { files: `s3://b-1/sites/${site}/`, retainData: false, ...recorded },
+            oldOutputs: {},
+        });
+        const remaining = (bucket: ReturnType<typeof fakeBucket>) => bucket.objects.map((o) => o.Key);
+        const logged = captureLogs();
+
+        it("deletes every file version of the deleted site, and only its own", async () => {
+            const bucket = fakeBucket(BUCKET_OBJECTS());
+            await cleanUpSiteFiles(false, () => bucket)(deletedSite("shop"));
+            expect(remaining(bucket)).to.deep.equal(["sites/shop-2/keep.jpg", "sites/blog/keep.jpg"]);
+            expect(logged.info.join("\n")).to.contain("deleted 4 file versions of removed site shop");
         });
 
-        it("deletes the files of a site that is no longer in the stack", async () => {
+        it("deletes them when the whole stack is destroyed, though the program still declares the site", async () => {
+            // `pulumi destroy --run-program` runs the program, which registers every site, then deletes
+            // every component: the hook asks nothing of the program, only of the deleted component.
             const bucket = fakeBucket(BUCKET_OBJECTS());
-            await cleanUpSiteFiles(new Set(["blog"]), () => bucket)(deletedRole("shop"));
-            expect(bucket.objects.map((o) => o.Key)).to.deep.equal(["sites/shop-2/keep.jpg", "sites/blog/keep.jpg"]);
+            await cleanUpSiteFiles(false, () => bucket)(deletedSite("shop"));
+            await cleanUpSiteFiles(false, () => bucket)(deletedSite("blog"));
+            expect(remaining(bucket)).to.deep.equal(["sites/shop-2/keep.jpg"]);
         });
 
-        it("keeps the files when the site is still in the stack (its role is being replaced, not removed)", async () => {
+        it("keeps the files, and says so, when this run retains data", async () => {
             const bucket = fakeBucket(BUCKET_OBJECTS());
-            await cleanUpSiteFiles(new Set(["shop"]), () => bucket)(deletedRole("shop"));
-            expect(bucket.objects).to.have.length(6);
+            await cleanUpSiteFiles(true, () => bucket)(deletedSite("shop"));
+            expect(bucket.calls).to.deep.equal([]);
+            expect(logged.info.join("\n")).to.contain("its files stay at s3://b-1/sites/shop/ (retainDataOnDelete)");
+        });
+
+        it("keeps the files when the site was last registered by a run that retained data", async () => {
+            const bucket = fakeBucket(BUCKET_OBJECTS());
+            await cleanUpSiteFiles(false, () => bucket)(deletedSite("shop", { retainData: true }));
             expect(bucket.calls).to.deep.equal([]);
         });
 
-        it("does nothing for a resource without the files tag", async () => {
+        it("counts a bucket already deleted (a destroy's forceDestroy got there first) as no files", async () => {
+            const s3 = {
+                send: async () => {
+                    throw Object.assign(new Error("The specified bucket does not exist"), { name: "NoSuchBucket" });
+                },
+            };
+            await cleanUpSiteFiles(false, () => s3)(deletedSite("shop"));
+            expect(logged.info.join("\n")).to.contain("deleted 0 file versions of removed site shop");
+        });
+
+        it("fails with the command that finishes the job (the engine shows it as a warning)", async () => {
+            const s3 = {
+                send: async () => {
+                    throw Object.assign(new Error("Access Denied"), { name: "AccessDenied" });
+                },
+            };
+            let error: Error | undefined;
+            await Promise.resolve(cleanUpSiteFiles(false, () => s3)(deletedSite("shop"))).catch((e: Error) => (error = e));
+            expect(error?.message)
+                .to.contain("the files of removed site shop were not deleted (Access Denied)")
+                .and.contain("`aws s3 rm --recursive s3://b-1/sites/shop/`");
+        });
+
+        it("refuses a recorded location that is not the deleted site's own folder", async () => {
             const bucket = fakeBucket(BUCKET_OBJECTS());
-            await cleanUpSiteFiles(new Set(), () => bucket)({ urn: "u", id: "i", name: "n", type: "t", oldOutputs: { tags: {} } });
+            let error: Error | undefined;
+            const hook = cleanUpSiteFiles(false, () => bucket);
+            await Promise.resolve(hook(deletedSite("shop", { files: "s3://b-1/sites/blog/" }))).catch((e: Error) => (error = e));
+            expect(error?.message).to.contain("refusing to delete s3://b-1/sites/blog/");
             expect(bucket.calls).to.deep.equal([]);
+        });
+
+        it("leaves a resource without a recorded location alone", async () => {
+            const bucket = fakeBucket(BUCKET_OBJECTS());
+            await cleanUpSiteFiles(false, () => bucket)({ urn: "u", id: "i", name: "n", type: "t", oldInputs: {} });
+            expect(bucket.calls).to.deep.equal([]);
+        });
+
+        it("is registered with ignoreErrors: a failure warns, the update succeeds", () => {
+            const hook = siteFilesCleanupHook({ retainData: false, region: "eu-west-1" });
+            expect(hook.name).to.equal(FILES_CLEANUP_HOOK);
+            expect(hook.opts).to.deep.include({ ignoreErrors: true });
+            expect(hook.opts?.onDryRun ?? false).to.equal(false);
         });
     });
 
@@ -135,17 +195,47 @@ describe("a removed site's files", () => {
             });
         });
 
-        it("runs the cleanup after a site's role is deleted in a stack that does not retain data (stg)", () => {
-            expect(stg.hooks).to.deep.equal([FILES_CLEANUP_HOOK]);
-            const roles = stg.ofType("aws:iam/role:Role").filter((r) => r.name !== "platform-workload-role");
-            expect(roles.map((r) => r.name)).to.deep.equal(["harbor-cafe/role", "rrr/role"]);
-            for (const role of roles) expect(role.afterDeleteHooks, role.name).to.deep.equal([FILES_CLEANUP_HOOK]);
-            expect(stg.resources.filter((r) => r.afterDeleteHooks.length > 0)).to.have.length(2);
+        it("binds the hook to each Site component, never to a resource that can be replaced", () => {
+            for (const run of [stg, prod]) {
+                const sites = run.ofType("wp-platform:index:Site");
+                expect(sites.length).to.be.greaterThan(0);
+                for (const site of sites) expect(site.afterDeleteHooks, site.name).to.deep.equal([FILES_CLEANUP_HOOK]);
+                const bound = run.resources.filter((r) => r.afterDeleteHooks.length > 0);
+                expect(bound.map((r) => r.type)).to.deep.equal(sites.map(() => "wp-platform:index:Site"));
+                expect(bound.every((r) => !r.custom)).to.equal(true);
+            }
         });
 
-        it("never in a stack that retains data (prod)", () => {
-            expect(prod.hooks).to.deep.equal([]);
-            expect(prod.resources.filter((r) => r.afterDeleteHooks.length > 0)).to.deep.equal([]);
+        it("records where each site's files are, and whether the stack retains data, in the component's inputs", () => {
+            expect(stg.get("wp-platform:index:Site", "rrr").inputs).to.deep.equal({
+                files: "s3://platform-files-mock/sites/rrr/",
+                retainData: false,
+            });
+            expect(prod.ofType("wp-platform:index:Site")[0].inputs.retainData).to.equal(true);
+        });
+
+        it("registers the hook in every stack, so one that turns retention on can still remove its sites", async () => {
+            expect(stg.hooks).to.deep.equal([FILES_CLEANUP_HOOK]);
+            expect(prod.hooks).to.deep.equal([FILES_CLEANUP_HOOK]);
+            const turnedOn = await runProgram({ stack: "stg", config: { retainDataOnDelete: true } });
+            expect(turnedOn.hooks).to.deep.equal([FILES_CLEANUP_HOOK]);
         });
     });
 });
+
+/** Collects what the code logs through pulumi.log during each test. */
+function captureLogs(): { info: string[]; warn: string[] } {
+    const logged = { info: [] as string[], warn: [] as string[] };
+    const original = { info: pulumi.log.info, warn: pulumi.log.warn };
+    beforeEach(() => {
+        logged.info.length = 0;
+        logged.warn.length = 0;
+        (pulumi.log as { info: unknown }).info = async (message: string) => void logged.info.push(message);
+        (pulumi.log as { warn: unknown }).warn = async (message: string) => void logged.warn.push(message);
+    });
+    afterEach(() => {
+        (pulumi.log as { info: unknown }).info = original.info;
+        (pulumi.log as { warn: unknown }).warn = original.warn;
+    });
+    return logged;
+}
