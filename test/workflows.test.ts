@@ -742,6 +742,49 @@ describe("GitHub Actions workflows", () => {
                 expect(interpolate(step?.env?.CLUSTER, ctx({ vars })), stack).to.equal(`${stack}-cluster`);
             }
         });
+
+        it("trusts the RDS certificate authorities before pulumi up, beside the runner's own roots", () => {
+            for (const j of [stg(), prod()]) {
+                const i = j.steps!.findIndex((s) => runLines(s).some((l) => l.includes("$RDS_CA_BUNDLE_URL")));
+                expect(i, `${j.name}: a step fetching the RDS bundle`).to.be.greaterThan(-1);
+                expect(i, `${j.name}: before pulumi up`).to.be.lessThan(indexOf(j, { uses: "pulumi/actions" }));
+                const step = j.steps![i];
+                expect(step.env?.RDS_CA_BUNDLE_URL).to.equal("https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem");
+                const lines = runLines(step);
+                expect(lines.find((l) => l.startsWith("curl ")))
+                    .to.include("--fail")
+                    .and.include("--proto '=https'");
+                // Go (the MySQL provider) reads its default bundle file plus every file of each
+                // SSL_CERT_DIR folder: the system's folder stays listed, the RDS one is added.
+                const exported = lines.find((l) => l.includes('>> "$GITHUB_ENV"'));
+                expect(exported).to.equal('echo "SSL_CERT_DIR=${SSL_CERT_DIR:-/etc/ssl/certs}:$dir" >> "$GITHUB_ENV"');
+                expect(JSON.stringify(j)).not.to.include("SSL_CERT_FILE");
+            }
+        });
+
+        it("needs no database path nor RDS bundle for previews", () => {
+            const preview = job("preview.yml", "preview");
+            expect(JSON.stringify(preview)).not.to.match(/RDS_CA|SSL_CERT|DEPLOY_RUNNER/);
+            expect(preview["runs-on"]).to.equal("ubuntu-latest");
+        });
+    });
+
+    describe("the policy pack", () => {
+        it("runs in every pulumi preview and pulumi up", () => {
+            let seen = 0;
+            for (const { file, id, job: j } of allJobs()) {
+                for (const s of pulumiSteps(j)) {
+                    expect(s.with?.policyPacks, `${file} ${id}`).to.equal("policy");
+                    seen++;
+                }
+            }
+            expect(seen).to.equal(3);
+        });
+
+        it("is the pack in policy/, constructed there", () => {
+            expect(fs.existsSync(path.join(ROOT, "policy", "PulumiPolicy.yaml"))).to.equal(true);
+            expect(fs.readFileSync(path.join(ROOT, "policy", "index.ts"), "utf8")).to.match(/new PolicyPack\(/);
+        });
     });
 
     describe("the expression evaluator these tests use", () => {
