@@ -1,0 +1,118 @@
+// A MariaDB server for one state folder: requires TLS on TCP (require_secure_transport, as RDS
+// with tls: "true"), listens on 127.0.0.1 only, and keeps its data in <dir>/data between runs.
+// The admin connection is root over the server's own Unix socket, which needs no password and no TLS.
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import type { Certificates } from "./certs";
+import { type Service, type Services, waitUntil } from "./processes";
+
+/** The first of `names` found on PATH or in the system sbin folders (not on a user's PATH on Debian). */
+export function findProgram(names: readonly string[], what: string): string {
+    const dirs = [...(process.env.PATH ?? "").split(path.delimiter), "/usr/sbin", "/usr/local/sbin", "/opt/homebrew/sbin", "/opt/homebrew/bin"];
+    for (const name of names) {
+        for (const dir of dirs) {
+            const candidate = path.join(dir, name);
+            try {
+                fs.accessSync(candidate, fs.constants.X_OK);
+                return candidate;
+            } catch {
+                // not here
+            }
+        }
+    }
+    throw new Error(`${what} is not installed (none of ${names.join(", ")} found; see docs/local.md, Prerequisites)`);
+}
+
+const isRoot = (): boolean => typeof process.getuid === "function" && process.getuid() === 0;
+
+export interface MariaDB {
+    readonly port: number;
+    readonly socket: string;
+    readonly service: Service;
+    /** Runs SQL as root over the socket; returns the tab-separated output. Throws with the server's message. */
+    admin(sql: string): string;
+    /** Runs SQL as `user` over TCP with TLS verified against `ca`; never throws: the exit status and messages. */
+    as(user: string, password: string, sql: string, options?: { database?: string; ca?: string }): { ok: boolean; output: string };
+}
+
+export interface MariaDBOptions {
+    /** The state folder: data in <dir>/data, socket, pid and log beside it. */
+    readonly dir: string;
+    readonly certs: Certificates;
+    readonly port: number;
+}
+
+/** Starts MariaDB (creating its data folder the first time) and waits until it accepts connections. */
+export async function startMariaDB(services: Services, options: MariaDBOptions): Promise<MariaDB> {
+    const dataDir = path.join(options.dir, "data");
+    const log = path.join(options.dir, "mariadb.log");
+    // A Unix socket path is limited to about 104 bytes: a deep state folder gets one in the temp folder.
+    let socket = path.join(options.dir, "mysqld.sock");
+    if (Buffer.byteLength(socket) > 100) socket = path.join(os.tmpdir(), `wp-platform-${process.pid}-${options.port}.sock`);
+    const user = isRoot() ? ["--user=root"] : [];
+    if (!fs.existsSync(path.join(dataDir, "mysql"))) {
+        fs.mkdirSync(dataDir, { recursive: true });
+        const installDb = findProgram(["mariadb-install-db", "mysql_install_db"], "MariaDB (mariadb-install-db)");
+        const result = spawnSync(
+            installDb,
+            ["--no-defaults", `--datadir=${dataDir}`, "--auth-root-authentication-method=normal", "--skip-test-db", ...user],
+            { encoding: "utf8" },
+        );
+        if (result.status !== 0) {
+            fs.rmSync(dataDir, { recursive: true, force: true });
+            throw new Error(`mariadb-install-db failed: ${(result.stderr || result.stdout || String(result.error)).trim().split("\n").slice(-3).join(" ")}`);
+        }
+    }
+    const server = findProgram(["mariadbd", "mysqld"], "MariaDB (mariadbd)");
+    const service = services.start(
+        "MariaDB",
+        server,
+        [
+            "--no-defaults",
+            `--datadir=${dataDir}`,
+            `--socket=${socket}`,
+            `--pid-file=${path.join(options.dir, "mysqld.pid")}`,
+            "--bind-address=127.0.0.1",
+            `--port=${options.port}`,
+            "--skip-name-resolve",
+            `--ssl-ca=${options.certs.ca}`,
+            `--ssl-cert=${options.certs.cert}`,
+            `--ssl-key=${options.certs.key}`,
+            "--require-secure-transport=ON",
+            "--innodb-buffer-pool-size=64M",
+            ...user,
+        ],
+        { log },
+    );
+    const client = findProgram(["mariadb", "mysql"], "the MariaDB client (mariadb)");
+    const run = (args: readonly string[], sql: string, env: NodeJS.ProcessEnv = process.env) =>
+        spawnSync(client, ["--no-defaults", "--batch", "--skip-column-names", ...args], { input: sql, encoding: "utf8", env });
+    const db: MariaDB = {
+        port: options.port,
+        socket,
+        service,
+        admin(sql) {
+            const r = run([`--socket=${socket}`, "--user=root"], sql);
+            if (r.status !== 0) throw new Error(`MariaDB: ${(r.stderr || String(r.error)).trim()}`);
+            return r.stdout;
+        },
+        as(dbUser, password, sql, opts = {}) {
+            const args = ["--host=127.0.0.1", `--port=${options.port}`, `--user=${dbUser}`, "--ssl", `--ssl-ca=${opts.ca ?? options.certs.ca}`, "--ssl-verify-server-cert"];
+            if (opts.database) args.push(`--database=${opts.database}`);
+            // The password in the environment of this one client process, not on its command line.
+            const r = run(args, sql, { ...process.env, MYSQL_PWD: password });
+            return { ok: r.status === 0, output: `${r.stdout}${r.stderr}`.trim() };
+        },
+    };
+    await waitUntil(service, "accepting connections", () => run([`--socket=${socket}`, "--user=root"], "SELECT 1").status === 0, 60_000);
+    return db;
+}
+
+/** Stops the server of `db` and waits until it has exited. */
+export async function stopMariaDB(services: Services, db: MariaDB): Promise<void> {
+    await services.stop(db.service, 30_000);
+}
+
+
