@@ -40,8 +40,21 @@ export function makeCertificates(dir: string, name = "wp-platform local CA"): Ce
     );
     openssl(
         [
-            "x509", "-req", "-in", files.csr, "-CA", files.ca, "-CAkey", files.caKey, "-CAcreateserial",
-            "-days", "30", "-extfile", files.ext, "-out", files.cert,
+            "x509",
+            "-req",
+            "-in",
+            files.csr,
+            "-CA",
+            files.ca,
+            "-CAkey",
+            files.caKey,
+            "-CAcreateserial",
+            "-days",
+            "30",
+            "-extfile",
+            files.ext,
+            "-out",
+            files.cert,
         ],
         dir,
     );

@@ -10,7 +10,13 @@ import { type Service, type Services, waitUntil } from "./processes";
 
 /** The first of `names` found on PATH or in the system sbin folders (not on a user's PATH on Debian). */
 export function findProgram(names: readonly string[], what: string): string {
-    const dirs = [...(process.env.PATH ?? "").split(path.delimiter), "/usr/sbin", "/usr/local/sbin", "/opt/homebrew/sbin", "/opt/homebrew/bin"];
+    const dirs = [
+        ...(process.env.PATH ?? "").split(path.delimiter),
+        "/usr/sbin",
+        "/usr/local/sbin",
+        "/opt/homebrew/sbin",
+        "/opt/homebrew/bin",
+    ];
     for (const name of names) {
         for (const dir of dirs) {
             const candidate = path.join(dir, name);
@@ -62,7 +68,9 @@ export async function startMariaDB(services: Services, options: MariaDBOptions):
         );
         if (result.status !== 0) {
             fs.rmSync(dataDir, { recursive: true, force: true });
-            throw new Error(`mariadb-install-db failed: ${(result.stderr || result.stdout || String(result.error)).trim().split("\n").slice(-3).join(" ")}`);
+            throw new Error(
+                `mariadb-install-db failed: ${(result.stderr || result.stdout || String(result.error)).trim().split("\n").slice(-3).join(" ")}`,
+            );
         }
     }
     const server = findProgram(["mariadbd", "mysqld"], "MariaDB (mariadbd)");
@@ -99,7 +107,14 @@ export async function startMariaDB(services: Services, options: MariaDBOptions):
             return r.stdout;
         },
         as(dbUser, password, sql, opts = {}) {
-            const args = ["--host=127.0.0.1", `--port=${options.port}`, `--user=${dbUser}`, "--ssl", `--ssl-ca=${opts.ca ?? options.certs.ca}`, "--ssl-verify-server-cert"];
+            const args = [
+                "--host=127.0.0.1",
+                `--port=${options.port}`,
+                `--user=${dbUser}`,
+                "--ssl",
+                `--ssl-ca=${opts.ca ?? options.certs.ca}`,
+                "--ssl-verify-server-cert",
+            ];
             if (opts.database) args.push(`--database=${opts.database}`);
             // The password in the environment of this one client process, not on its command line.
             const r = run(args, sql, { ...process.env, MYSQL_PWD: password });
@@ -114,5 +129,3 @@ export async function startMariaDB(services: Services, options: MariaDBOptions):
 export async function stopMariaDB(services: Services, db: MariaDB): Promise<void> {
     await services.stop(db.service, 30_000);
 }
-
-

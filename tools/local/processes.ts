@@ -18,7 +18,12 @@ export class Services {
     private readonly running: Service[] = [];
 
     /** Starts `command` with its output appended to `log`; throws if it cannot be spawned. */
-    start(name: string, command: string, args: readonly string[], options: { log: string; env?: NodeJS.ProcessEnv; cwd?: string }): Service {
+    start(
+        name: string,
+        command: string,
+        args: readonly string[],
+        options: { log: string; env?: NodeJS.ProcessEnv; cwd?: string },
+    ): Service {
         const out = fs.openSync(options.log, "a");
         const child = spawn(command, args, { stdio: ["ignore", out, out], env: options.env ?? process.env, cwd: options.cwd });
         fs.closeSync(out);
@@ -58,7 +63,12 @@ export function tail(file: string, lines = 5): string {
 }
 
 /** Polls `ready` every 100 ms until it is true; fails when `service` exits first or after `timeoutMs`. */
-export async function waitUntil(service: Service, what: string, ready: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+export async function waitUntil(
+    service: Service,
+    what: string,
+    ready: () => boolean | Promise<boolean>,
+    timeoutMs = 30_000,
+): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     let exited = false;
     void service.exited.then(() => (exited = true));
