@@ -25,7 +25,14 @@ export class Services {
         options: { log: string; env?: NodeJS.ProcessEnv; cwd?: string },
     ): Service {
         const out = fs.openSync(options.log, "a");
-        const child = spawn(command, args, { stdio: ["ignore", out, out], env: options.env ?? process.env, cwd: options.cwd });
+        // Its own process group: a Ctrl-C in the terminal reaches `npm run local`, which stops the
+        // servers in order, rather than every server at once.
+        const child = spawn(command, args, {
+            stdio: ["ignore", out, out],
+            env: options.env ?? process.env,
+            cwd: options.cwd,
+            detached: true,
+        });
         fs.closeSync(out);
         const exited = new Promise<number | null>((resolve) => {
             child.once("exit", (code, signal) => resolve(code ?? (signal ? null : 0)));

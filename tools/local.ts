@@ -1,0 +1,103 @@
+// The stack's sites served on this machine with no cloud (docs/local.md):
+//
+//   npm run local -- <stack> [--port N] [--sites DIR] [--fresh]
+//
+// Runs the program offline for <stack>, then MariaDB (TLS required), PHP-FPM and nginx with the
+// image's files, creates each site's database, user and grant as the MySQL provider would, runs
+// each site's Jobs with their exact commands and environment, and prints one line on stdout,
+// `ready: http://127.0.0.1:<port>` (the Host header picks the site). Progress goes to stderr.
+// Ctrl-C stops every process it started. Exit 1 on a failing Job or any error, 2 on a usage error.
+import { type Fleet, DEFAULT_PORT, startFleet } from "./local/fleet";
+import { Services } from "./local/processes";
+
+export const USAGE = `usage: npm run local -- <stack> [--port N] [--sites DIR] [--fresh]
+
+Serves <stack>'s sites on http://127.0.0.1:<port> (default ${DEFAULT_PORT}), state in .local/<stack>/.
+  --port N     port of the web server on 127.0.0.1
+  --sites DIR  folder of site files instead of the stack's sitesDir
+  --fresh      delete .local/<stack>/ first (databases, sites) and start over`;
+
+class UsageError extends Error {}
+
+interface Args {
+    readonly stack: string;
+    readonly port?: number;
+    readonly sitesDir?: string;
+    readonly fresh: boolean;
+}
+
+export function parseArgs(argv: readonly string[]): Args {
+    let stack: string | undefined;
+    let port: number | undefined;
+    let sitesDir: string | undefined;
+    let fresh = false;
+    for (let i = 0; i < argv.length; i++) {
+        const arg = argv[i];
+        if (arg === "-h" || arg === "--help") throw new UsageError("");
+        if (arg === "--fresh") fresh = true;
+        else if (arg === "--port") {
+            const value = argv[++i];
+            if (value === undefined || !/^[0-9]+$/.test(value) || Number(value) < 1 || Number(value) > 65535) {
+                throw new UsageError(`--port needs a port number from 1 to 65535${value === undefined ? "" : ` (got ${value})`}`);
+            }
+            port = Number(value);
+        } else if (arg === "--sites") {
+            sitesDir = argv[++i];
+            if (sitesDir === undefined) throw new UsageError("--sites needs a folder");
+        } else if (arg.startsWith("-")) throw new UsageError(`unknown option ${arg}`);
+        else if (stack === undefined) stack = arg;
+        else throw new UsageError(`one stack at a time (got ${stack} and ${arg})`);
+    }
+    if (stack === undefined) throw new UsageError("which stack?");
+    return { stack, port, sitesDir, fresh };
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+    let args: Args;
+    try {
+        args = parseArgs(argv);
+    } catch (e) {
+        if (!(e instanceof UsageError)) throw e;
+        if (e.message) console.error(`local: ${e.message}`);
+        console.error(USAGE);
+        return 2;
+    }
+    const services = new Services();
+    let stopping = false;
+    const stop = async (code: number) => {
+        if (stopping) return;
+        stopping = true;
+        await services.stopAll();
+        process.exit(code);
+    };
+    // At any moment, during start-up too: every process started so far is stopped.
+    for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => void stop(0));
+    let fleet: Fleet;
+    try {
+        fleet = await startFleet({ ...args, services, log: (line) => console.error(`local: ${line}`) });
+    } catch (e) {
+        if (stopping) return new Promise<number>(() => undefined);
+        console.error(`local ${args.stack}: ${e instanceof Error ? e.message : String(e)}`);
+        return 1;
+    }
+    console.log(`ready: ${fleet.url}`);
+    // A server that dies after ready ends the run: the fleet would be half there.
+    for (const service of [fleet.db.service, ...fleet.web.services]) {
+        void service.exited.then((code) => {
+            if (stopping) return;
+            console.error(`local ${args.stack}: ${service.name} exited (${code ?? "signal"}); see ${service.log}; stopping`);
+            void stop(1);
+        });
+    }
+    return new Promise<number>(() => undefined);
+}
+
+if (require.main === module) {
+    main(process.argv.slice(2)).then(
+        (code) => process.exit(code),
+        (e) => {
+            console.error(e);
+            process.exit(1);
+        },
+    );
+}

@@ -1,0 +1,91 @@
+// The whole local fleet, start to ready: the program's plan, certificates, MariaDB with each site's
+// database, user and grant, the local image's docroot, PHP-FPM and nginx serving the Deployment's
+// files, then every site's Jobs. Used by `npm run local` (tools/local.ts) and the e2e test.
+import * as fs from "fs";
+import * as path from "path";
+import { type Certificates, makeCertificates } from "./certs";
+import { type JobContext, runSiteJobs } from "./jobs";
+import { type MariaDB, startMariaDB } from "./mariadb";
+import { Services, checkPortFree, freePort } from "./processes";
+import { type StackPlan, readStack, withDatabaseHost } from "./program";
+import { provisionSites } from "./provision";
+import { IMAGE_BIN, type Web, assembleDocroot, imageEnvironment, startWeb } from "./web";
+import { ROOT } from "../offline";
+
+export interface FleetOptions {
+    readonly stack: string;
+    /** Folder of site files (default: the stack's sitesDir). */
+    readonly sitesDir?: string;
+    /** Port nginx listens on (127.0.0.1). */
+    readonly port?: number;
+    /** State folder (default .local/<stack>): MariaDB's data, certificates, docroot, pods' files. */
+    readonly stateDir?: string;
+    /** Start over: delete the state folder first. */
+    readonly fresh?: boolean;
+    /** Stop after the MySQL objects and the web server, without running the Jobs (tests run them). */
+    readonly skipJobs?: boolean;
+    /** Where started processes are tracked (default: a new one): a caller that stops on a signal passes its own. */
+    readonly services?: Services;
+    /** Reports progress, one line at a time. */
+    readonly log?: (line: string) => void;
+}
+
+export interface Fleet {
+    readonly url: string;
+    readonly port: number;
+    readonly stateDir: string;
+    /** The plan with the local database host: what the Jobs and pods got. */
+    readonly plan: StackPlan;
+    readonly certs: Certificates;
+    readonly db: MariaDB;
+    readonly web: Web;
+    readonly services: Services;
+    /** How Jobs run here: the e2e test runs them again with this. */
+    readonly jobs: JobContext;
+    /** Stops every process this fleet started. */
+    stop(): Promise<void>;
+}
+
+export const DEFAULT_PORT = 8080;
+
+export function defaultStateDir(stack: string): string {
+    return path.join(ROOT, ".local", stack);
+}
+
+/** Starts the fleet; on any failure stops what it started and rethrows. */
+export async function startFleet(options: FleetOptions): Promise<Fleet> {
+    const log = options.log ?? (() => undefined);
+    const stateDir = path.resolve(options.stateDir ?? defaultStateDir(options.stack));
+    const port = options.port ?? DEFAULT_PORT;
+    await checkPortFree(port, "nginx");
+    const programPlan = await readStack(options.stack, { sitesDir: options.sitesDir });
+    log(`program: ${programPlan.sites.length} site(s) in stack ${options.stack}`);
+
+    if (options.fresh) fs.rmSync(stateDir, { recursive: true, force: true });
+    fs.mkdirSync(stateDir, { recursive: true });
+    const services = options.services ?? new Services();
+    try {
+        const certs = makeCertificates(path.join(stateDir, "certs"));
+        const db = await startMariaDB(services, { dir: stateDir, certs, port: await freePort() });
+        log(`mariadb: 127.0.0.1:${db.port}, TLS required`);
+        const plan = withDatabaseHost(programPlan, `127.0.0.1:${db.port}`);
+        provisionSites(db, plan.sites, path.join(stateDir, "mysql-state.json"));
+
+        const docroot = assembleDocroot(path.join(stateDir, "wordpress"));
+        const imageEnv = imageEnvironment({ docroot, ca: certs.ca, port });
+        const podsDir = path.join(stateDir, "pods");
+        const web = await startWeb(services, { plan, stateDir, podsDir, imageEnv, port });
+        log(`web: nginx and php-fpm on 127.0.0.1:${port}`);
+        const jobs: JobContext = { podsDir, imageEnv, path: [IMAGE_BIN] };
+        if (!options.skipJobs) {
+            for (const site of plan.sites) {
+                await runSiteJobs(site, jobs);
+                log(`site ${site.id}: ${site.jobs.map((j) => j.job).join(", ")} done`);
+            }
+        }
+        return { url: `http://127.0.0.1:${port}`, port, stateDir, plan, certs, db, web, services, jobs, stop: () => services.stopAll() };
+    } catch (e) {
+        await services.stopAll();
+        throw e;
+    }
+}

@@ -1,0 +1,137 @@
+// The local image: WordPress core with the image's files laid out by image/assemble.sh, the
+// image's environment pointed at local paths, and PHP-FPM plus nginx rendered from the image's
+// templates, serving the Deployment's mounted files (the site index and the stack's settings).
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as http from "http";
+import * as os from "os";
+import * as path from "path";
+import { ROOT } from "../offline";
+import { findProgram } from "./mariadb";
+import { materialize } from "./pods";
+import { type Service, type Services, waitUntil } from "./processes";
+import type { StackPlan } from "./program";
+
+export const IMAGE_DIR = path.join(ROOT, "image");
+/** The image's commands (`wp-platform`), first on the Jobs' PATH as in the image. */
+export const IMAGE_BIN = path.join(IMAGE_DIR, "bin");
+
+/** Where Debian's packages (and the macOS steps of docs/local.md) put WordPress core and its themes. */
+export const WORDPRESS_CORE = process.env.WP_PLATFORM_LOCAL_WORDPRESS ?? "/usr/share/wordpress";
+export const THEMES_SOURCE = path.join(WORDPRESS_CORE, "wp-content", "themes");
+
+/** Lays out a docroot in `dest` (replacing it) with image/assemble.sh; `excludeThemes` makes a release lacking them. */
+export function assembleDocroot(dest: string, excludeThemes: readonly string[] = []): string {
+    fs.rmSync(dest, { recursive: true, force: true });
+    const args = [
+        path.join(IMAGE_DIR, "assemble.sh"),
+        WORDPRESS_CORE,
+        THEMES_SOURCE,
+        dest,
+        ...excludeThemes.flatMap((t) => ["--exclude-theme", t]),
+    ];
+    const result = spawnSync("sh", args, { encoding: "utf8" });
+    if (result.status !== 0) {
+        throw new Error(`image/assemble.sh failed: ${(result.stderr || String(result.error)).trim().split("\n").pop()}`);
+    }
+    return dest;
+}
+
+/**
+ * The image's environment, as the image's bootstrap defaults it (WP_PLATFORM_DEFAULTS in
+ * image/wordpress/wp-config.php: the settings folder and the site index, which pods.ts moves
+ * under the pod's mounts), with the docroot, the CA bundle and the port of this machine.
+ */
+export function imageEnvironment(local: { docroot: string; ca: string; port: number }): Record<string, string> {
+    const config = fs.readFileSync(path.join(IMAGE_DIR, "wordpress", "wp-config.php"), "utf8");
+    const block = /const WP_PLATFORM_DEFAULTS = array\(([\s\S]*?)\);/.exec(config);
+    if (!block) throw new Error("image/wordpress/wp-config.php has no WP_PLATFORM_DEFAULTS: cannot tell the image's default paths");
+    const defaults: Record<string, string> = {};
+    for (const m of block[1].matchAll(/'(WP_PLATFORM_[A-Z_]+)'\s*=>\s*'([^']*)'/g)) defaults[m[1]] = m[2];
+    return {
+        ...defaults,
+        WP_PLATFORM_WORDPRESS_DIR: local.docroot,
+        WP_PLATFORM_DB_CA: local.ca,
+        WP_PLATFORM_PORT: String(local.port),
+    };
+}
+
+export interface Web {
+    readonly services: readonly Service[];
+    /** The serving pod's files and environment (site index, settings) on this machine. */
+    readonly root: string;
+}
+
+export interface WebOptions {
+    readonly plan: StackPlan;
+    readonly stateDir: string;
+    readonly podsDir: string;
+    readonly imageEnv: Readonly<Record<string, string>>;
+    readonly port: number;
+}
+
+/** Starts PHP-FPM and nginx for the stack's serving pod, configured by the image's render-config.sh, and waits until /healthz answers. */
+export async function startWeb(services: Services, options: WebOptions): Promise<Web> {
+    // Every Deployment mounts the same site index and settings; the one local image serves them all.
+    const pod = options.plan.serving[0];
+    if (!pod) throw new Error("the program registers no Deployment: nothing to serve");
+    const local = materialize(pod, path.join(options.podsDir, pod.name), options.imageEnv);
+    const webDir = path.join(options.stateDir, "web");
+    const confDir = path.join(webDir, "conf");
+    fs.rmSync(path.join(webDir, "run"), { recursive: true, force: true });
+    const env: Record<string, string> = {
+        ...local.env,
+        WP_PLATFORM_STATE_DIR: webDir,
+        WP_PLATFORM_LOG: "files",
+        WP_PLATFORM_NGINX_WORKERS: "2",
+        WP_PLATFORM_FPM_MAX_CHILDREN: "4",
+    };
+    // A Unix socket path is limited to about 100 bytes: a deep state folder gets one in the temp folder.
+    const socket = path.join(webDir, "run", "php-fpm.sock");
+    if (Buffer.byteLength(socket) > 100)
+        env.WP_PLATFORM_FPM_SOCKET = path.join(os.tmpdir(), `wp-platform-fpm-${process.pid}-${options.port}.sock`);
+    const rendered = spawnSync("sh", [path.join(IMAGE_DIR, "render-config.sh"), confDir], {
+        env: { ...process.env, ...env },
+        encoding: "utf8",
+    });
+    if (rendered.status !== 0)
+        throw new Error(`image/render-config.sh failed: ${(rendered.stderr || String(rendered.error)).trim().split("\n").pop()}`);
+
+    const fpmBin = findProgram(["php-fpm8.2", "php-fpm"], "PHP-FPM (php-fpm)");
+    const nginxBin = findProgram(["nginx"], "nginx");
+    const logDir = path.join(webDir, "log");
+    const root = isRoot() ? ["--allow-to-run-as-root"] : [];
+    const fpm = services.start("php-fpm", fpmBin, ["--nodaemonize", "--fpm-config", path.join(confDir, "php-fpm.conf"), ...root], {
+        log: path.join(logDir, "php-fpm.out"),
+    });
+    const nginx = services.start("nginx", nginxBin, ["-e", path.join(logDir, "nginx-error.log"), "-c", path.join(confDir, "nginx.conf")], {
+        log: path.join(logDir, "nginx.out"),
+    });
+    const healthy = async () => (await get(options.port, "/healthz", "localhost").catch(() => undefined))?.status === 200;
+    await waitUntil(fpm, "a socket", () => fs.existsSync(env.WP_PLATFORM_FPM_SOCKET ?? socket), 30_000);
+    await waitUntil(nginx, "an answer on /healthz", healthy, 30_000);
+    return { services: [fpm, nginx], root: local.root };
+}
+
+const isRoot = (): boolean => typeof process.getuid === "function" && process.getuid() === 0;
+
+export interface Response {
+    readonly status: number;
+    readonly headers: http.IncomingHttpHeaders;
+    readonly body: string;
+}
+
+/** One HTTP request to the local server with `host` as the Host header (and any other headers). */
+export function get(port: number, urlPath: string, host: string, headers: Record<string, string> = {}): Promise<Response> {
+    return new Promise((resolve, reject) => {
+        const req = http.request({ host: "127.0.0.1", port, path: urlPath, method: "GET", headers: { ...headers, Host: host } }, (res) => {
+            let body = "";
+            res.setEncoding("utf8");
+            res.on("data", (d: string) => (body += d));
+            res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+        });
+        req.setTimeout(30_000, () => req.destroy(new Error(`GET ${urlPath} (Host ${host}): no answer in 30s`)));
+        req.on("error", reject);
+        req.end();
+    });
+}
