@@ -1,0 +1,249 @@
+// End to end: the fixture stack's sites served by the local fleet (tools/local/: real MariaDB with
+// TLS required, PHP-FPM, nginx, WordPress and the image's files), provisioned by the Jobs' exact
+// commands. Not part of `npm test`: `npm run test:e2e` (docs/local.md).
+import { expect } from "chai";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { parse } from "yaml";
+import { makeCertificates } from "../../tools/local/certs";
+import { type Fleet, startFleet } from "../../tools/local/fleet";
+import { type JobContext, type JobResult, findJob, runJob } from "../../tools/local/jobs";
+import { type MariaDB, startMariaDB, stopMariaDB } from "../../tools/local/mariadb";
+import { createDatabaseSql } from "../../tools/local/mysql-provider";
+import { freePort } from "../../tools/local/processes";
+import type { SitePlan } from "../../tools/local/program";
+import { assembleDocroot, get } from "../../tools/local/web";
+
+const FIXTURES = path.join(__dirname, "fixtures", "sites");
+const STACK = "stg";
+
+interface SiteFile {
+    id: string;
+    name: string;
+    theme: string;
+    hostnames: string[];
+    canonicalHostname?: string;
+}
+const siteFiles: SiteFile[] = fs
+    .readdirSync(FIXTURES)
+    .filter((f) => f.endsWith(".yaml"))
+    .map((f) => parse(fs.readFileSync(path.join(FIXTURES, f), "utf8")) as SiteFile);
+const fixture = (id: string): SiteFile => siteFiles.find((s) => s.id === id)!;
+const canonical = (s: SiteFile): string => s.canonicalHostname ?? s.hostnames[0];
+
+describe("the local fleet, end to end", function () {
+    let fleet: Fleet;
+    let db: MariaDB;
+    let stateDir: string;
+    const started = Date.now();
+
+    before(async function () {
+        stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "wp-e2e-"));
+        fleet = await startFleet({ stack: STACK, sitesDir: FIXTURES, port: await freePort(), stateDir, fresh: true });
+        db = fleet.db;
+        console.log(`      fleet ready in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+    });
+
+    after(async function () {
+        await fleet?.stop();
+        if (stateDir) fs.rmSync(stateDir, { recursive: true, force: true });
+        console.log(`      whole e2e: ${((Date.now() - started) / 1000).toFixed(1)}s`);
+    });
+
+    const site = (id: string): SitePlan => {
+        const found = fleet.plan.sites.find((s) => s.id === id);
+        if (!found) throw new Error(`no site ${id} in the plan`);
+        return found;
+    };
+    const page = (host: string, urlPath = "/") => get(fleet.port, urlPath, host, { "X-Forwarded-Proto": "https" });
+    const job = (id: string, name: string, extraEnv: Record<string, string> = {}, context: JobContext = fleet.jobs): Promise<JobResult> =>
+        runJob(findJob(site(id), name), context, extraEnv);
+    const expectFails = (result: JobResult, why: RegExp) => {
+        expect(result.code, `expected a failure; stdout: ${result.stdout}`).to.not.equal(0);
+        expect(result.stderr).to.match(why);
+    };
+    const expectOk = (result: JobResult) => expect(result.code, result.stderr.trim().split("\n").pop()).to.equal(0);
+    const sql = (id: string, statement: string) => db.admin(`USE \`${site(id).database.name}\`;\n${statement}`);
+
+    describe("routing by Host", () => {
+        it("serves each site at its canonical host, with its own title", async () => {
+            for (const s of siteFiles) {
+                const res = await page(canonical(s));
+                expect(res.status, s.id).to.equal(200);
+                expect(res.body).to.include(`<title>${s.name}`);
+                for (const other of siteFiles.filter((o) => o.id !== s.id)) expect(res.body).to.not.include(`<title>${other.name}`);
+            }
+        });
+
+        it("redirects a non-canonical host permanently to the canonical one, path and query kept", async () => {
+            const shop = fixture("shop-1");
+            const other = shop.hostnames.find((h) => h !== canonical(shop))!;
+            const res = await page(other, "/a/b?x=1");
+            expect(res.status).to.equal(301);
+            expect(res.headers.location).to.equal(`https://${canonical(shop)}/a/b?x=1`);
+        });
+
+        it("answers 404 to an unknown host, never a site or the installer", async () => {
+            for (const host of ["unknown.example.com", "127.0.0.1"]) {
+                const res = await page(host);
+                expect(res.status, host).to.equal(404);
+                for (const s of siteFiles) expect(res.body).to.not.include(s.name);
+            }
+            expect((await page("unknown.example.com", "/wp-admin/install.php")).status).to.equal(404);
+        });
+
+        it("never picks the site from X-Forwarded-Host", async () => {
+            const res = await get(fleet.port, "/", "unknown.example.com", { "X-Forwarded-Host": canonical(fixture("shopx1")) });
+            expect(res.status).to.equal(404);
+        });
+    });
+
+    describe("database isolation, with the grants the program registers", () => {
+        const pairs = [
+            ["shop-1", "shopx1"],
+            ["shopx1", "shop-1"],
+        ] as const;
+
+        it("grants each user exactly the registered privileges", () => {
+            for (const id of ["shop-1", "shopx1"]) {
+                const s = site(id);
+                const grants = db.admin(`SHOW GRANTS FOR '${s.user.user}'@'${s.user.host}'`).trim().split("\n");
+                const onDatabases = grants.filter((g) => !g.includes(" ON *.* "));
+                expect(onDatabases, id).to.have.length(1);
+                for (const privilege of s.grant.privileges) expect(onDatabases[0]).to.include(privilege);
+            }
+        });
+
+        for (const [own, other] of pairs) {
+            it(`lets ${own}'s user read and write its own database`, () => {
+                const s = site(own);
+                const r = db.as(
+                    s.user.user,
+                    s.user.plaintextPassword!,
+                    "CREATE TABLE IF NOT EXISTS e2e (v INT); INSERT INTO e2e VALUES (1); SELECT COUNT(*) FROM e2e;",
+                    {
+                        database: s.database.name,
+                    },
+                );
+                expect(r.ok, r.output).to.be.true;
+            });
+
+            it(`keeps ${own}'s user out of ${other}'s database (a '_' in a grant is a wildcard)`, () => {
+                const s = site(own);
+                const target = site(other).database.name;
+                for (const statement of [`SELECT COUNT(*) FROM \`${target}\`.wp_options`, `CREATE TABLE \`${target}\`.intruder (v INT)`]) {
+                    const r = db.as(s.user.user, s.user.plaintextPassword!, statement);
+                    expect(r.ok, `${s.user.user} ran: ${statement}`).to.be.false;
+                    expect(r.output).to.match(/denied/);
+                }
+            });
+        }
+
+        it("refuses a connection without TLS, with the credentials that work over TLS", () => {
+            const s = site("shop-1");
+            expect(db.as(s.user.user, s.user.plaintextPassword!, "SELECT 1").ok).to.be.true;
+            const plain = db.as(s.user.user, s.user.plaintextPassword!, "SELECT 1", { noTls: true });
+            expect(plain.ok).to.be.false;
+            // MariaDB 10.11 answers an insecure transport with "Access denied" (1045); MySQL with 3159.
+            expect(plain.output).to.match(/denied|insecure transport/i);
+        });
+    });
+
+    describe("TLS to the database", () => {
+        it("refuses a server certificate from another CA (verify fails), and passes once the server is trusted again", async () => {
+            const other = makeCertificates(path.join(stateDir, "other-ca"), "another CA");
+            await stopMariaDB(fleet.services, db);
+            db = await startMariaDB(fleet.services, { dir: fleet.stateDir, certs: other, port: db.port });
+            try {
+                expectFails(await job("shop-1", "verify"), /TLS|SSL|certificate/i);
+            } finally {
+                await stopMariaDB(fleet.services, db);
+                db = await startMariaDB(fleet.services, { dir: fleet.stateDir, certs: fleet.certs, port: db.port });
+            }
+            expectOk(await job("shop-1", "verify"));
+        });
+
+        it("answers /healthz with 200 while the database is stopped; verify then fails", async () => {
+            await stopMariaDB(fleet.services, db);
+            try {
+                const res = await get(fleet.port, "/healthz", canonical(fixture("shop-1")));
+                expect(res.status).to.equal(200);
+                expectFails(await job("shop-1", "verify"), /database not reachable over TLS/);
+            } finally {
+                db = await startMariaDB(fleet.services, { dir: fleet.stateDir, certs: fleet.certs, port: db.port });
+            }
+            expect((await page(canonical(fixture("shop-1")))).status).to.equal(200);
+        });
+    });
+
+    describe("install, killed and re-run", () => {
+        /** The crash site's database, empty again: dropped and created with the provider's SQL (its grant stays). */
+        const resetDatabase = () => {
+            const s = site("crash");
+            db.admin(`DROP DATABASE \`${s.database.name}\`; ${createDatabaseSql(s.database)}`);
+        };
+
+        for (const step of ["database", "schema", "roles", "admin", "content", "finish"]) {
+            it(`finishes a site whose install was killed after "${step}"`, async () => {
+                resetDatabase();
+                const killed = await job("crash", "install", { WP_PLATFORM_CRASH_AT: step });
+                expect(killed.code, killed.stderr).to.equal(137);
+                expectOk(await job("crash", "install"));
+                expectOk(await job("crash", "activate-theme"));
+                expectOk(await job("crash", "verify"));
+                const res = await page(canonical(fixture("crash")));
+                expect(res.status).to.equal(200);
+                expect(res.body).to.include(`<title>${fixture("crash").name}`);
+            });
+        }
+
+        it("never wipes a finished site on a re-run", async () => {
+            sql("crash", "INSERT INTO wp_options (option_name, option_value, autoload) VALUES ('e2e_marker', 'kept', 'no')");
+            expectOk(await job("crash", "install"));
+            expect(sql("crash", "SELECT option_value FROM wp_options WHERE option_name = 'e2e_marker'").trim()).to.equal("kept");
+        });
+    });
+
+    describe("verify fails on each broken site", () => {
+        afterEach(async () => {
+            // Back to a working site for the next case.
+            expectOk(await job("crash", "install"));
+            expectOk(await job("crash", "activate-theme"));
+            expectOk(await job("crash", "verify"));
+        });
+
+        it("not installed", async () => {
+            const s = site("crash");
+            db.admin(`DROP DATABASE \`${s.database.name}\`; ${createDatabaseSql(s.database)}`);
+            expectFails(await job("crash", "verify"), /not installed/);
+        });
+
+        it("no admin", async () => {
+            const admin = JSON.parse(Object.values(findJob(site("crash"), "verify").mounts)[0]["crash.json"]).WP_ADMIN_USER as string;
+            sql("crash", `DELETE u, m FROM wp_users u LEFT JOIN wp_usermeta m ON m.user_id = u.ID WHERE u.user_login = '${admin}'`);
+            expectFails(await job("crash", "verify"), /admin/);
+        });
+
+        it("siteurl is not the expected URL", async () => {
+            sql("crash", "UPDATE wp_options SET option_value = 'https://elsewhere.example.com' WHERE option_name = 'siteurl'");
+            expectFails(await job("crash", "verify"), /siteurl/);
+        });
+
+        it("the active theme is not the site's", async () => {
+            sql("crash", "UPDATE wp_options SET option_value = 'twentytwentyone' WHERE option_name IN ('stylesheet', 'template')");
+            expectFails(await job("crash", "verify"), /theme/);
+        });
+    });
+
+    describe("a release", () => {
+        it("fails verify for the site whose theme the new image lacks, and only that site", async () => {
+            const theme = fixture("crash").theme;
+            const release = assembleDocroot(path.join(stateDir, "release-docroot"), [theme]);
+            const context: JobContext = { ...fleet.jobs, imageEnv: { ...fleet.jobs.imageEnv, WP_PLATFORM_WORDPRESS_DIR: release } };
+            expectFails(await job("crash", "verify", {}, context), new RegExp(theme));
+            expectOk(await job("shop-1", "verify", {}, context));
+            expectOk(await job("shopx1", "verify", {}, context));
+        });
+    });
+});
