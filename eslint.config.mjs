@@ -4,7 +4,7 @@ import pulumi from "@pulumi/eslint-plugin";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-    { ignores: ["node_modules/", "bin/", "out/", "policy/node_modules/"] },
+    { ignores: ["node_modules/", "bin/", "out/", "policy/node_modules/", ".local/"] },
     ...tseslint.configs.recommended,
     {
         files: ["**/*.ts"],

@@ -8,6 +8,7 @@
 // `ready: http://127.0.0.1:<port>` (the Host header picks the site). Progress goes to stderr.
 // Ctrl-C stops every process it started. Exit 1 on a failing Job or any error, 2 on a usage error.
 import { type Fleet, DEFAULT_PORT, startFleet } from "./local/fleet";
+import { killRunningJobs } from "./local/jobs";
 import { Services } from "./local/processes";
 
 export const USAGE = `usage: npm run local -- <stack> [--port N] [--sites DIR] [--fresh]
@@ -67,6 +68,7 @@ async function main(argv: readonly string[]): Promise<number> {
     const stop = async (code: number) => {
         if (stopping) return;
         stopping = true;
+        killRunningJobs();
         await services.stopAll();
         process.exit(code);
     };

@@ -1,7 +1,7 @@
 // Runs a site's Jobs on this machine: each Job's exact command (no shell added), with the Job's
 // environment and mounted files (see pods.ts) plus the image's, one after another in the order the
 // program's dependencies give. A failing Job stops the run with the Job's own message.
-import { spawn } from "child_process";
+import { type ChildProcess, spawn } from "child_process";
 import * as path from "path";
 import { materialize } from "./pods";
 import type { Job, SitePlan } from "./program";
@@ -34,6 +34,13 @@ export class JobFailed extends Error {
     }
 }
 
+const running = new Set<ChildProcess>();
+
+/** Kills the Jobs running now (a signal stops `npm run local` mid-way through a site's Jobs). */
+export function killRunningJobs(): void {
+    for (const child of running) child.kill("SIGKILL");
+}
+
 /** Runs one Job and returns how it ended; `extraEnv` is for tests (the image's crash hook). */
 export function runJob(job: Job, context: JobContext, extraEnv: Readonly<Record<string, string>> = {}): Promise<JobResult> {
     const pod = materialize(job, path.join(context.podsDir, job.name), context.imageEnv);
@@ -47,16 +54,19 @@ export function runJob(job: Job, context: JobContext, extraEnv: Readonly<Record<
     if (job.argv.length === 0) return Promise.reject(new Error(`Job ${job.name} has no command`));
     return new Promise((resolve) => {
         const child = spawn(job.argv[0], job.argv.slice(1), { env, stdio: ["ignore", "pipe", "pipe"] });
+        running.add(child);
         let stdout = "";
         let stderr = "";
         child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
         child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
         const timer = setTimeout(() => child.kill("SIGKILL"), (context.timeoutSeconds ?? 600) * 1000);
         child.once("error", (e) => {
+            running.delete(child);
             clearTimeout(timer);
             resolve({ code: 127, stdout, stderr: `${stderr}${job.argv[0]}: ${e.message}\n` });
         });
         child.once("close", (code) => {
+            running.delete(child);
             clearTimeout(timer);
             resolve({ code, stdout, stderr });
         });

@@ -40,7 +40,12 @@ export interface MariaDB {
     /** Runs SQL as root over the socket; returns the tab-separated output. Throws with the server's message. */
     admin(sql: string): string;
     /** Runs SQL as `user` over TCP with TLS verified against `ca`; never throws: the exit status and messages. */
-    as(user: string, password: string, sql: string, options?: { database?: string; ca?: string }): { ok: boolean; output: string };
+    as(
+        user: string,
+        password: string,
+        sql: string,
+        options?: { database?: string; ca?: string; noTls?: boolean },
+    ): { ok: boolean; output: string };
 }
 
 export interface MariaDBOptions {
@@ -107,14 +112,8 @@ export async function startMariaDB(services: Services, options: MariaDBOptions):
             return r.stdout;
         },
         as(dbUser, password, sql, opts = {}) {
-            const args = [
-                "--host=127.0.0.1",
-                `--port=${options.port}`,
-                `--user=${dbUser}`,
-                "--ssl",
-                `--ssl-ca=${opts.ca ?? options.certs.ca}`,
-                "--ssl-verify-server-cert",
-            ];
+            const tls = opts.noTls ? ["--skip-ssl"] : ["--ssl", `--ssl-ca=${opts.ca ?? options.certs.ca}`, "--ssl-verify-server-cert"];
+            const args = ["--host=127.0.0.1", `--port=${options.port}`, `--user=${dbUser}`, ...tls];
             if (opts.database) args.push(`--database=${opts.database}`);
             // The password in the environment of this one client process, not on its command line.
             const r = run(args, sql, { ...process.env, MYSQL_PWD: password });

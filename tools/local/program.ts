@@ -4,7 +4,9 @@
 // resolved from the registered ConfigMaps and Secrets as the kubelet would. Nothing is retyped:
 // every name, value and command comes from a run of the program under the offline runner.
 import { configFor, type ProgramRun, type Registered, runOffline } from "../offline";
+import * as fs from "fs";
 import { mocks } from "../mocks";
+import { listStacks, stackFile } from "../stacks";
 import { SITE_TYPE } from "../../src/naming";
 import type { DatabaseInputs, GrantInputs, UserInputs } from "./mysql-provider";
 
@@ -48,6 +50,14 @@ export class PlanError extends Error {}
 
 /** Runs the program for `stack` (sites from `sitesDir` when given) and reads its plan. */
 export async function readStack(stack: string, options: { sitesDir?: string } = {}): Promise<StackPlan> {
+    if (stackFile(stack) === undefined) {
+        throw new PlanError(
+            `no stack ${JSON.stringify(stack)}: there is no Pulumi.${stack}.yaml; the stacks are ${listStacks().join(", ")}`,
+        );
+    }
+    if (options.sitesDir !== undefined && !fs.statSync(options.sitesDir, { throwIfNoEntry: false })?.isDirectory()) {
+        throw new PlanError(`--sites ${options.sitesDir}: no such folder`);
+    }
     const config = configFor(stack, options.sitesDir ? { sitesDir: options.sitesDir } : {});
     const { run, error } = await runOffline({ stack, config, mocks });
     if (error) throw new PlanError(error.message);
