@@ -240,7 +240,10 @@ describe("the local fleet, end to end", function () {
         it("fails verify for the site whose theme the new image lacks, and only that site", async () => {
             const theme = fixture("crash").theme;
             const release = assembleDocroot(path.join(stateDir, "release-docroot"), [theme]);
-            const context: JobContext = { ...fleet.jobs, imageEnv: { ...fleet.jobs.imageEnv, WP_PLATFORM_WORDPRESS_DIR: release } };
+            const context: JobContext = {
+                ...fleet.jobs,
+                imageEnv: { ...fleet.jobs.imageEnv, local: { ...fleet.jobs.imageEnv.local, WP_PLATFORM_WORDPRESS_DIR: release } },
+            };
             expectFails(await job("crash", "verify", {}, context), new RegExp(theme));
             expectOk(await job("shop-1", "verify", {}, context));
             expectOk(await job("shopx1", "verify", {}, context));

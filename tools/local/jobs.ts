@@ -3,14 +3,14 @@
 // program's dependencies give. A failing Job stops the run with the Job's own message.
 import { type ChildProcess, spawn } from "child_process";
 import * as path from "path";
-import { materialize } from "./pods";
+import { type ImageEnv, materialize } from "./pods";
 import type { Job, SitePlan } from "./program";
 
 export interface JobContext {
     /** Folder under which each Job's files are written (<dir>/<job name>). */
     readonly podsDir: string;
     /** The image's environment, as `npm run local` sets it (WordPress folder, CA bundle, ...). */
-    readonly imageEnv: Readonly<Record<string, string>>;
+    readonly imageEnv: ImageEnv;
     /** Folders put first on PATH: the image's commands (`wp-platform`). */
     readonly path: readonly string[];
     /** Seconds before a Job is killed: the Job's activeDeadlineSeconds plays this role in the cluster. */

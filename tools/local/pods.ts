@@ -14,12 +14,20 @@ export interface LocalPod {
     readonly env: Record<string, string>;
 }
 
+/** The image's environment on this machine. */
+export interface ImageEnv {
+    /** The image's defaults: the pod's own env overrides them, as it overrides an image's ENV. */
+    readonly defaults: Readonly<Record<string, string>>;
+    /** Facts of this machine (docroot, CA bundle, port): they override the pod's env. */
+    readonly local: Readonly<Record<string, string>>;
+}
+
 /**
  * Writes `pod`'s mounted files under `root` (replacing what was there) and returns its environment:
- * `image` (the image's environment: its defaults, then what local overrides), then the pod's own env,
- * each path into a mount moved under `root`.
+ * the image's defaults, then the pod's own env, each path into a mount moved under `root`, then
+ * this machine's values.
  */
-export function materialize(pod: Pod, root: string, image: Readonly<Record<string, string>>): LocalPod {
+export function materialize(pod: Pod, root: string, image: ImageEnv): LocalPod {
     fs.rmSync(root, { recursive: true, force: true });
     for (const [mountPath, files] of Object.entries(pod.mounts)) {
         const dir = path.join(root, mountPath);
@@ -30,6 +38,6 @@ export function materialize(pod: Pod, root: string, image: Readonly<Record<strin
     const relocate = (value: string): string =>
         mountPaths.some((m) => value === m || value.startsWith(m.endsWith("/") ? m : `${m}/`)) ? path.join(root, value) : value;
     const env: Record<string, string> = {};
-    for (const [k, v] of Object.entries({ ...image, ...pod.env })) env[k] = relocate(v);
-    return { root, env };
+    for (const [k, v] of Object.entries({ ...image.defaults, ...pod.env })) env[k] = relocate(v);
+    return { root, env: { ...env, ...image.local } };
 }

@@ -148,11 +148,42 @@ class KubeObjects {
         return `${kind}/${namespace}/${name}`;
     }
 
-    get(kind: "ConfigMap" | "Secret", namespace: string, name: string, user: string): Record<string, string> {
+    get(kind: "ConfigMap" | "Secret", namespace: string, name: string, user: string, optional = false): Record<string, string> {
         const found = this.data.get(KubeObjects.key(kind, namespace, name));
+        if (!found && optional) return {};
         if (!found) throw new PlanError(`${user} uses ${kind} ${namespace}/${name}, which the program does not register`);
         return found;
     }
+}
+
+interface VolumeSource {
+    readonly kind: "ConfigMap" | "Secret";
+    readonly name: string;
+    readonly items?: readonly { key: string; path: string }[];
+    readonly optional: boolean;
+}
+
+/** The ConfigMaps and Secrets a volume shows (one, or several for a projected volume). */
+function volumeSources(volume: Record<string, any>): VolumeSource[] {
+    const one = (kind: "ConfigMap" | "Secret", ref: Record<string, any>, nameKey: string): VolumeSource => ({
+        kind,
+        name: ref[nameKey],
+        items: ref.items,
+        optional: Boolean(ref.optional),
+    });
+    if (volume.secret) return [one("Secret", volume.secret, "secretName")];
+    if (volume.configMap) return [one("ConfigMap", volume.configMap, "name")];
+    if (volume.projected) {
+        return (volume.projected.sources as Record<string, any>[]).map((source) => {
+            if (source.secret) return one("Secret", source.secret, "name");
+            if (source.configMap) return one("ConfigMap", source.configMap, "name");
+            throw new PlanError(
+                `volume ${volume.name}: a projected source npm run local cannot provide (${Object.keys(source).join(", ")})`,
+            );
+        });
+    }
+    if (volume.emptyDir) return [];
+    throw new PlanError(`volume ${volume.name}: a kind of volume npm run local cannot provide (${Object.keys(volume).join(", ")})`);
 }
 
 function podOf(name: string, namespace: string, spec: Record<string, any>, objects: KubeObjects): Pod {
@@ -181,17 +212,16 @@ function podOf(name: string, namespace: string, spec: Record<string, any>, objec
         const volume = volumes.get(m.name);
         if (!volume) throw new PlanError(`${name}: volumeMount ${m.name} has no volume`);
         if (m.subPath) throw new PlanError(`${name}: volumeMount ${m.name} uses subPath, which the kubelet never refreshes`);
-        const source = volume.secret
-            ? { data: objects.get("Secret", namespace, volume.secret.secretName, user), items: volume.secret.items }
-            : volume.configMap
-              ? { data: objects.get("ConfigMap", namespace, volume.configMap.name, user), items: volume.configMap.items }
-              : undefined;
-        if (!source) continue; // emptyDir and the like: nothing the program provides
         const files: Record<string, string> = {};
-        const items = (source.items ?? Object.keys(source.data).map((key) => ({ key, path: key }))) as { key: string; path: string }[];
-        for (const item of items) {
-            if (!(item.key in source.data)) throw new PlanError(`${name}: volume ${m.name} maps key ${item.key}, which its object lacks`);
-            files[item.path] = source.data[item.key];
+        for (const source of volumeSources(volume)) {
+            const data = objects.get(source.kind, namespace, source.name, user, source.optional);
+            const items = source.items ?? Object.keys(data).map((key) => ({ key, path: key }));
+            for (const item of items) {
+                if (!(item.key in data))
+                    throw new PlanError(`${name}: volume ${m.name} maps key ${item.key}, which ${source.kind} ${source.name} lacks`);
+                if (item.path in files) throw new PlanError(`${name}: volume ${m.name} has two files ${item.path}`);
+                files[item.path] = data[item.key];
+            }
         }
         mounts[m.mountPath] = files;
     }

@@ -8,7 +8,7 @@ import * as os from "os";
 import * as path from "path";
 import { ROOT } from "../offline";
 import { findProgram } from "./mariadb";
-import { materialize } from "./pods";
+import { type ImageEnv, materialize } from "./pods";
 import { type Service, type Services, waitUntil } from "./processes";
 import type { StackPlan } from "./program";
 
@@ -38,21 +38,20 @@ export function assembleDocroot(dest: string, excludeThemes: readonly string[] =
 }
 
 /**
- * The image's environment, as the image's bootstrap defaults it (WP_PLATFORM_DEFAULTS in
- * image/wordpress/wp-config.php: the settings folder and the site index, which pods.ts moves
- * under the pod's mounts), with the docroot, the CA bundle and the port of this machine.
+ * The image's environment: its Dockerfile's ENV (the settings folder and the site index, which
+ * pods.ts moves under the pod's mounts) as defaults, and this machine's docroot, CA bundle and port.
  */
-export function imageEnvironment(local: { docroot: string; ca: string; port: number }): Record<string, string> {
-    const config = fs.readFileSync(path.join(IMAGE_DIR, "wordpress", "wp-config.php"), "utf8");
-    const block = /const WP_PLATFORM_DEFAULTS = array\(([\s\S]*?)\);/.exec(config);
-    if (!block) throw new Error("image/wordpress/wp-config.php has no WP_PLATFORM_DEFAULTS: cannot tell the image's default paths");
+export function imageEnvironment(local: { docroot: string; ca: string; port: number }): ImageEnv {
+    const dockerfile = fs.readFileSync(path.join(IMAGE_DIR, "Dockerfile"), "utf8").replace(/\\\n/g, " ");
     const defaults: Record<string, string> = {};
-    for (const m of block[1].matchAll(/'(WP_PLATFORM_[A-Z_]+)'\s*=>\s*'([^']*)'/g)) defaults[m[1]] = m[2];
+    for (const line of dockerfile.split("\n").filter((l) => /^ENV\s/.test(l))) {
+        for (const m of line.matchAll(/(WP_PLATFORM_[A-Z_]+)=(\S+)/g)) defaults[m[1]] = m[2];
+    }
+    if (!defaults.WP_PLATFORM_SETTINGS_DIR)
+        throw new Error("image/Dockerfile sets no ENV WP_PLATFORM_SETTINGS_DIR: cannot tell the image's defaults");
     return {
-        ...defaults,
-        WP_PLATFORM_WORDPRESS_DIR: local.docroot,
-        WP_PLATFORM_DB_CA: local.ca,
-        WP_PLATFORM_PORT: String(local.port),
+        defaults,
+        local: { WP_PLATFORM_WORDPRESS_DIR: local.docroot, WP_PLATFORM_DB_CA: local.ca, WP_PLATFORM_PORT: String(local.port) },
     };
 }
 
@@ -66,7 +65,7 @@ export interface WebOptions {
     readonly plan: StackPlan;
     readonly stateDir: string;
     readonly podsDir: string;
-    readonly imageEnv: Readonly<Record<string, string>>;
+    readonly imageEnv: ImageEnv;
     readonly port: number;
 }
 
