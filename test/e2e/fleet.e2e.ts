@@ -84,6 +84,18 @@ describe("the local fleet, end to end", function () {
             expect(res.headers.location).to.equal(`https://${canonical(shop)}/a/b?x=1`);
         });
 
+        it("serves a preview host as the site itself, links included", async () => {
+            // The preview host as the program's site index gives it.
+            const indexFile = Object.values(fleet.plan.serving[0].mounts).find((files) => "sites.json" in files)!["sites.json"];
+            const hosts = JSON.parse(indexFile).hosts as Record<string, { site: string; preview?: boolean }>;
+            const host = Object.keys(hosts).find((h) => hosts[h].site === "shopx1" && hosts[h].preview)!;
+            expect(host, "a preview host for shopx1 in the site index").to.be.a("string");
+            const res = await page(host);
+            expect(res.status).to.equal(200);
+            expect(res.body).to.include(`<title>${fixture("shopx1").name}`);
+            expect(res.body).to.include(`https://${host}/`);
+        });
+
         it("answers 404 to an unknown host, never a site or the installer", async () => {
             for (const host of ["unknown.example.com", "127.0.0.1"]) {
                 const res = await page(host);
