@@ -533,6 +533,17 @@ describe("GitHub Actions workflows", () => {
             expect(indexOf(j, { uses: "actions/upload-artifact" })).to.be.greaterThan(indexOf(j, { run: /^npm run render -- prod$/ }));
         });
 
+        it("runs the end-to-end test after installing the Debian packages .ci/run installs", () => {
+            const e2e = job("ci.yml", "e2e");
+            const commands = (e2e.steps ?? []).flatMap(runLines);
+            expect(commands.at(-1)).to.equal("npm run test:e2e");
+            const ciRun = fs.readFileSync(path.join(ROOT, ".ci", "run"), "utf8");
+            const packages = /E2E_PACKAGES=\(([^)]*)\)/.exec(ciRun)![1].split(/\s+/).filter(Boolean);
+            const install = commands.find((c) => c.includes("apt-get install"))!;
+            for (const p of packages) expect(install.split(/\s+/), p).to.include(p);
+            expect(commands.indexOf(install)).to.be.lessThan(commands.indexOf("npm run test:e2e"));
+        });
+
         it("uses no secrets and no credentials", () => {
             const wf = workflow("ci.yml");
             expect(JSON.stringify(wf)).not.to.match(/secrets\.|id-token|configure-aws-credentials|pulumi\/actions/);
