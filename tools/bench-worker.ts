@@ -3,8 +3,8 @@
 //
 //   program   the whole program (tools/offline.ts, stg config, tools/mocks.ts) over a folder of sites;
 //             with `added`, a second run over that folder (one site more) and the diff of the two
-//   floor     a trivial program that registers `count` resources (typed or plain) under the same
-//             mocks and the same runtime settings as tools/offline.ts: the cost of the SDK alone
+//   floor     a trivial program that registers `count` resources (typed or plain), run by the same
+//             runner (tools/offline.ts) under the same mocks: the cost of the SDK alone
 //
 // Started by tools/bench.ts with an IPC channel: the job comes as argv[2] (JSON), the result goes
 // back with process.send. Not meant to be run by hand.
@@ -12,9 +12,9 @@ import { PerformanceObserver } from "perf_hooks";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { SITE_INDEX_CONFIGMAP, SITE_TYPE } from "../src/naming";
-import { diffRuns } from "../test/support/diff";
+import { diffRuns } from "./diff";
 import { mocks } from "./mocks";
-import { type ProgramRun, configFor, reveal, runOffline } from "./offline";
+import { type ProgramRun, configFor, runOffline } from "./offline";
 
 export type FloorResource = "plain" | "typed";
 
@@ -146,39 +146,28 @@ class PlainResource extends pulumi.CustomResource {
 }
 
 /**
- * `count` resources with small inputs, each registered under the same mocks, with every
- * registration recorded as tools/offline.ts records it, and the same stack-trace settings.
+ * `count` resources with small inputs, run by the same runner as the program (tools/offline.ts:
+ * same mocks, every registration recorded, same stack-trace settings).
  * plain: pulumi.CustomResource with two inputs (outputs: urn, id and those two);
  * typed: random.RandomPassword, a generated provider class like the program's (an Output per
  * declared property, fourteen of them). All constructed in one synchronous loop, like a program
  * that builds everything before it awaits anything, unless `yieldEvery` says otherwise.
  */
 async function measureFloor(job: Extract<WorkerJob, { kind: "floor" }>): Promise<WorkerResult> {
-    await pulumi.runtime.setMocks(mocks, "wp-platform", "stg", false);
-    let resources = 0;
-    const monitor = pulumi.runtime.getMonitor() as any;
-    const register = monitor.registerResource.bind(monitor);
-    const recorded: unknown[] = [];
-    monitor.registerResource = (req: any, callback: any) => {
-        const raw = pulumi.runtime.deserializeProperties(req.getObject());
-        recorded.push({ urn: monitor.newUrn(req.getParent(), req.getType(), req.getName()), inputs: reveal(raw), raw });
-        resources++;
-        return register(req, callback);
+    const program = async () => {
+        for (let i = 0; i < job.count; i++) {
+            if (job.resource === "typed") new random.RandomPassword(`r${i}`, { length: 32, special: false });
+            else new PlainResource(`r${i}`, { length: 32, special: false });
+            if (job.yieldEvery && (i + 1) % job.yieldEvery === 0) await new Promise((resolve) => setImmediate(resolve));
+        }
+        return {};
     };
-    const traces = Error as { prepareStackTrace?: unknown; stackTraceLimit: number };
-    traces.prepareStackTrace = undefined;
-    traces.stackTraceLimit = 0;
-
     const gc = gcTimer();
     const start = process.hrtime.bigint();
-    for (let i = 0; i < job.count; i++) {
-        if (job.resource === "typed") new random.RandomPassword(`r${i}`, { length: 32, special: false });
-        else new PlainResource(`r${i}`, { length: 32, special: false });
-        if (job.yieldEvery && (i + 1) % job.yieldEvery === 0) await new Promise((resolve) => setImmediate(resolve));
-    }
-    await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+    const { run, error } = await runOffline({ stack: "stg", config: {}, mocks, program });
+    if (error) throw error;
     const wallMs = elapsedMs(start);
-    return { measure: { resources, wallMs, gcMs: await gc.stop(), peakRssBytes: peakRssBytes() } };
+    return { measure: { resources: run.resources.length, wallMs, gcMs: await gc.stop(), peakRssBytes: peakRssBytes() } };
 }
 
 async function main(): Promise<void> {

@@ -16,7 +16,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { loadSites } from "../src/sites";
-import { siteFile, writeSites } from "../test/support/program";
+import { siteFile, writeSites } from "./generated-sites";
 import type { AddCheck, FloorResource, Measure, WorkerJob, WorkerResult } from "./bench-worker";
 import { ROOT, configFor } from "./offline";
 
@@ -74,7 +74,7 @@ const METHOD = {
     loader: `loadSites over ${LOADER_FILES} generated files in the bench process, ${LOADER_RUNS} runs in a row: first and median`,
     addOneSite:
         "at N = 1000 (or the largest size), a second run in the same worker with one site more, whose id sorts in the middle; " +
-        "diffRuns (test/support/diff.ts) of the two runs must be: added = the new Site and its children, removed = none, " +
+        "diffRuns (tools/diff.ts) of the two runs must be: added = the new Site and its children, removed = none, " +
         "changed = the site index ConfigMap alone",
 };
 

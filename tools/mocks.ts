@@ -84,7 +84,7 @@ export const mocks: pulumi.runtime.Mocks = {
     },
     call(args) {
         const answer = invokes[args.token];
-        if (!answer) throw new Error(`unexpected invoke ${args.token}: add a realistic answer to test/support/mocks.ts`);
+        if (!answer) throw new Error(`unexpected invoke ${args.token}: add a realistic answer to tools/mocks.ts`);
         return answer(args.inputs);
     },
 };
