@@ -16,7 +16,8 @@ describe("the program", () => {
         prod = await runProgram({ stack: "prod" });
     });
 
-    it("runs both committed stacks with their example sites", () => {
+    // The fixture sites (test/fixtures/sites/<stack>/): test/stacks.test.ts checks the committed ones.
+    it("runs both stacks with their fixture sites", () => {
         expect(Object.keys(stg.outputs.sites)).to.deep.equal(["harbor-cafe", "rrr"]);
         expect(Object.keys(prod.outputs.sites)).to.deep.equal(["bluelaunch", "northwind-news"]);
         expect(stg.ofType("wp-platform:index:Site").map((r) => r.name)).to.deep.equal(["harbor-cafe", "rrr"]);

@@ -1,37 +1,28 @@
-// Test helpers: run the program (tools/offline.ts) with a stack's config, overrides and a folder
-// of site files written for the test.
+// Test helpers: run the program (tools/offline.ts) with a stack's config, overrides, and site
+// files: the stack's fixture sites (test/fixtures/sites/<stack>/) unless a test writes its own.
+// Tests never depend on the committed sites/<stack>/ folders, which change with every site added:
+// test/stacks.test.ts checks those for what must hold of any stack.
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
-import { stringify } from "yaml";
+import { type SiteFiles, writeSites } from "../../tools/generated-sites";
 import { mocks } from "../../tools/mocks";
-import { type ProgramRun, type Registered, configFor, runOffline } from "../../tools/offline";
+import { type ProgramRun, type Registered, ROOT, configFor, runOffline } from "../../tools/offline";
 
 export { ROOT, configFor, isSecret, redact, reveal, type ProgramRun, type Registered } from "../../tools/offline";
+export { type SiteFiles, siteFile, writeSites } from "../../tools/generated-sites";
 
-export type SiteFiles = Record<string, string | Record<string, unknown>>;
+/** The fixture sites of a stack: the same sites as the committed examples, frozen for the tests. */
+export function fixtureSites(stack: string): string {
+    return path.join(ROOT, "test", "fixtures", "sites", stack);
+}
 
 export interface RunOptions {
     readonly stack?: "stg" | "prod";
     /** Config keys (without namespace) laid over the stack file's; `undefined` removes a key. */
     readonly config?: Record<string, unknown>;
-    /** Site files by file name (text, or an object written as YAML). Default: the stack's own folder. */
+    /** Site files by file name (text, or an object written as YAML). Default: the stack's fixture sites. */
     readonly sites?: SiteFiles;
     readonly preview?: boolean;
-}
-
-/** A valid site file for `id`, with overrides. */
-export function siteFile(id: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
-    return { id, name: `Project ${id}`, theme: "astra", hostnames: [`${id}.cloud2-stg.example.com`], ...overrides };
-}
-
-/** Writes site files into a new temporary folder and returns it. */
-export function writeSites(files: SiteFiles): string {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "wp-sites-"));
-    for (const [file, content] of Object.entries(files)) {
-        fs.writeFileSync(path.join(dir, file), typeof content === "string" ? content : stringify(content));
-    }
-    return dir;
 }
 
 /** Runs the program; rejects with the program's error. */
@@ -51,7 +42,7 @@ export async function runFailingProgram(options: RunOptions = {}): Promise<{ err
 async function attempt(options: RunOptions): Promise<{ run: ProgramRun; error?: Error }> {
     const stack = options.stack ?? "stg";
     const tempDir = options.sites ? writeSites(options.sites) : undefined;
-    const overrides = { ...options.config, ...(tempDir ? { sitesDir: tempDir } : {}) };
+    const overrides = { sitesDir: fixtureSites(stack), ...options.config, ...(tempDir ? { sitesDir: tempDir } : {}) };
     try {
         return await runOffline({ stack, config: configFor(stack, overrides), mocks, preview: options.preview });
     } finally {
