@@ -1,5 +1,7 @@
 // Pulumi runtime mocks: realistic outputs for the resource types the program registers, known
-// answers for the invokes it makes, and an error for any invoke nobody expected.
+// answers for the invokes it makes (one account, one region), and an error for any invoke nobody
+// expected. The tests' mocks make up recognisable values; the render's (tools/render/mocks.ts)
+// show what the cloud generates as `<computed>`.
 import * as crypto from "crypto";
 import type * as pulumi from "@pulumi/pulumi";
 
@@ -13,40 +15,51 @@ export function mockSecretValue(name: string): string {
 
 type State = Record<string, unknown>;
 
-function k8sState(name: string, inputs: State): State {
-    const metadata = (inputs.metadata as State | undefined) ?? {};
-    return { ...inputs, metadata: { ...metadata, name: metadata.name ?? `${name}-mock` } };
+/** What a set of mocks makes up for the values the cloud would generate. */
+export interface Generated {
+    /** A resource's id; undefined leaves it unknown (in a preview). */
+    id(name: string): string | undefined;
+    /** A name the provider generates (autonaming) or a part of an address AWS chooses. */
+    name(name: string): string;
+    /** The result of a random resource. */
+    random(name: string): string;
+    /** The bytes of a random.RandomBytes of `length` bytes. */
+    bytes(name: string, length: number): { base64: string; hex: string };
 }
 
-const outputs: Record<string, (name: string, inputs: State) => State> = {
-    "random:index/randomPassword:RandomPassword": (name, inputs) => ({ ...inputs, result: mockSecretValue(name) }),
-    "random:index/randomBytes:RandomBytes": (name, inputs) => {
-        const bytes = Buffer.alloc(Number(inputs.length), mockSecretValue(name));
-        return { ...inputs, base64: bytes.toString("base64"), hex: bytes.toString("hex") };
-    },
-    "aws:rds/instance:Instance": (name, inputs) => {
-        const address = `${String(inputs.identifier ?? name)}.cmock.${REGION}.rds.amazonaws.com`;
+function k8sState(name: string, inputs: State, generated: Generated): State {
+    const metadata = (inputs.metadata as State | undefined) ?? {};
+    return { ...inputs, metadata: { ...metadata, name: metadata.name ?? generated.name(name) } };
+}
+
+type Outputs = (name: string, inputs: State, generated: Generated) => State;
+
+const outputs: Record<string, Outputs> = {
+    "random:index/randomPassword:RandomPassword": (name, inputs, g) => ({ ...inputs, result: g.random(name) }),
+    "random:index/randomBytes:RandomBytes": (name, inputs, g) => ({ ...inputs, ...g.bytes(name, Number(inputs.length)) }),
+    "aws:rds/instance:Instance": (name, inputs, g) => {
+        const address = `${String(inputs.identifier ?? g.name(name))}.${g.name("c")}.${REGION}.rds.amazonaws.com`;
         return {
             ...inputs,
             address,
             port: 3306,
             endpoint: `${address}:3306`,
-            arn: `arn:aws:rds:${REGION}:${ACCOUNT_ID}:db:${inputs.identifier}`,
+            arn: `arn:aws:rds:${REGION}:${ACCOUNT_ID}:db:${String(inputs.identifier ?? g.name(name))}`,
         };
     },
-    "aws:rds/subnetGroup:SubnetGroup": (name, inputs) => ({ ...inputs, name: inputs.name ?? `${name}-mock` }),
-    "aws:rds/parameterGroup:ParameterGroup": (name, inputs) => ({ ...inputs, name: inputs.name ?? `${name}-mock` }),
-    "aws:s3/bucket:Bucket": (name, inputs) => {
-        const bucket = String(inputs.bucket ?? `${name}-mock`);
+    "aws:rds/subnetGroup:SubnetGroup": (name, inputs, g) => ({ ...inputs, name: inputs.name ?? g.name(name) }),
+    "aws:rds/parameterGroup:ParameterGroup": (name, inputs, g) => ({ ...inputs, name: inputs.name ?? g.name(name) }),
+    "aws:s3/bucket:Bucket": (name, inputs, g) => {
+        const bucket = String(inputs.bucket ?? g.name(name));
         return { ...inputs, bucket, arn: `arn:aws:s3:::${bucket}` };
     },
-    "aws:iam/role:Role": (name, inputs) => {
-        const roleName = String(inputs.name ?? `${name}-mock`);
-        return { ...inputs, name: roleName, arn: `arn:aws:iam::${ACCOUNT_ID}:role${inputs.path ?? "/"}${roleName}` };
+    "aws:iam/role:Role": (name, inputs, g) => {
+        const roleName = String(inputs.name ?? g.name(name));
+        return { ...inputs, name: roleName, arn: `arn:aws:iam::${ACCOUNT_ID}:role${String(inputs.path ?? "/")}${roleName}` };
     },
-    "aws:secretsmanager/secret:Secret": (name, inputs) => ({
+    "aws:secretsmanager/secret:Secret": (name, inputs, g) => ({
         ...inputs,
-        arn: `arn:aws:secretsmanager:${REGION}:${ACCOUNT_ID}:secret:${inputs.name ?? name}-AbCdEf`,
+        arn: `arn:aws:secretsmanager:${REGION}:${ACCOUNT_ID}:secret:${String(inputs.name ?? g.name(name))}-${g.name("suffix")}`,
     }),
 };
 
@@ -72,19 +85,33 @@ const invokes: Record<string, (inputs: State) => State> = {
     }),
 };
 
-export const mocks: pulumi.runtime.Mocks = {
-    newResource(args) {
-        const make = outputs[args.type];
-        const state = make
-            ? make(args.name, args.inputs)
-            : args.type.startsWith("kubernetes:")
-              ? k8sState(args.name, args.inputs)
-              : args.inputs;
-        return { id: `${args.name}-id`, state };
+/** Mocks that answer every resource type and invoke the program uses, making up values with `generated`. */
+export function createMocks(generated: Generated, invokeHint = "tools/mocks.ts"): pulumi.runtime.Mocks {
+    return {
+        newResource(args) {
+            const make = outputs[args.type];
+            const state = make
+                ? make(args.name, args.inputs, generated)
+                : args.type.startsWith("kubernetes:")
+                  ? k8sState(args.name, args.inputs, generated)
+                  : args.inputs;
+            return { id: generated.id(args.name), state };
+        },
+        call(args) {
+            const answer = invokes[args.token];
+            if (!answer) throw new Error(`unexpected invoke ${args.token}: add a realistic answer to ${invokeHint}`);
+            return answer(args.inputs);
+        },
+    };
+}
+
+/** The tests' mocks: every value known, recognisable (`-mock`, `-id`, MOCKSECRET...) so a test can look for it. */
+export const mocks: pulumi.runtime.Mocks = createMocks({
+    id: (name) => `${name}-id`,
+    name: (name) => (name === "c" ? "cmock" : name === "suffix" ? "AbCdEf" : `${name}-mock`),
+    random: mockSecretValue,
+    bytes: (name, length) => {
+        const bytes = Buffer.alloc(length, mockSecretValue(name));
+        return { base64: bytes.toString("base64"), hex: bytes.toString("hex") };
     },
-    call(args) {
-        const answer = invokes[args.token];
-        if (!answer) throw new Error(`unexpected invoke ${args.token}: add a realistic answer to tools/mocks.ts`);
-        return answer(args.inputs);
-    },
-};
+});

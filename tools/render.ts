@@ -12,7 +12,8 @@ import { renderStack, writeRender } from "./render/stack";
 export const USAGE = `usage: npm run render -- <stack> [--out <dir>]
 
 Runs the program for <stack> offline (Pulumi mocks, preview mode) and writes out/<stack>/ (or <dir>):
-one validated YAML manifest per Kubernetes object, cloud.md with the other resources, README.md.`;
+one validated YAML manifest per Kubernetes object, cloud.md with the other resources, outputs.yaml
+with the stack outputs, README.md.`;
 
 class UsageError extends Error {}
 
@@ -54,7 +55,7 @@ async function main(argv: readonly string[]): Promise<number> {
         const objects = [...files.keys()].filter((f) => f.startsWith("k8s/")).length;
         const shown = path.relative(process.cwd(), args.outDir) || ".";
         console.log(
-            `render: ${shown}: ${objects} Kubernetes objects, cloud.md, README.md (${((Date.now() - started) / 1000).toFixed(1)}s)`,
+            `render: ${shown}: ${objects} Kubernetes objects, cloud.md, outputs.yaml, README.md (${((Date.now() - started) / 1000).toFixed(1)}s)`,
         );
         return 0;
     } catch (e) {

@@ -72,10 +72,11 @@ export function isCloudResource(resource: Registered): boolean {
 const sensitive = (path: Path): boolean => path.length === 1 && SENSITIVE_INPUTS.has(String(path[0]));
 
 /** cloud.md: the tables, then the details. */
-export function cloudText(stack: string, resources: readonly Registered[]): string {
-    const cloud = resources
-        .filter(isCloudResource)
-        .map((resource) => ({ resource, inputs: present(resource.raw, sensitive).value as Record<string, unknown> }));
+export function cloudText(stack: string, resources: readonly Registered[], hooks: readonly string[] = []): string {
+    const cloud = resources.filter(isCloudResource).map((resource) => ({
+        resource,
+        inputs: present(resource.raw, sensitive, resource.ignoreChanges).value as Record<string, unknown>,
+    }));
     const groups = new Map<string, typeof cloud>();
     for (const entry of cloud) groups.set(entry.resource.parent, [...(groups.get(entry.resource.parent) ?? []), entry]);
     const order = (a: Registered, b: Registered) => compareText(a.type, b.type) || compareText(a.name, b.name);
@@ -92,6 +93,12 @@ export function cloudText(stack: string, resources: readonly Registered[]): stri
         for (const { resource, inputs } of groups.get(parent)!.sort((a, b) => order(a.resource, b.resource))) {
             lines.push(`| ${cell(resource.name)} | ${cell(resource.type)} | ${cell(summary(resource, inputs))} |`);
         }
+    }
+    lines.push("", "## Resource hooks", "");
+    if (hooks.length === 0) lines.push("None: the program registers no resource hook on this stack.");
+    for (const hook of hooks) {
+        const users = resources.filter((r) => r.afterDeleteHooks.includes(hook)).map((r) => `\`${r.name}\``);
+        lines.push(`- \`${hook}\`: the engine runs it after it deletes ${users.length > 0 ? users.join(", ") : "(no resource names it)"}.`);
     }
     lines.push("", "## Details");
     for (const { resource, inputs } of [...cloud].sort((a, b) => compareText(a.resource.urn, b.resource.urn))) {
@@ -130,10 +137,11 @@ function summary(resource: Registered, inputs: Record<string, unknown>): string 
         });
     if (resource.protect) settings.push("(protect)");
     if (resource.retainOnDelete) settings.push("(retainOnDelete)");
+    for (const hook of resource.afterDeleteHooks) settings.push(`(after delete: hook ${hook})`);
     return settings.join(", ");
 }
 
-const DETAIL_KEYS = ["urn", "provider", "protect", "retainOnDelete", "ignoreChanges", "inputs"];
+const DETAIL_KEYS = ["urn", "provider", "protect", "retainOnDelete", "ignoreChanges", "hooks", "inputs"];
 
 /** Every input, JSON documents parsed, and the options a review should see. */
 function details(resource: Registered, inputs: Record<string, unknown>): Record<string, unknown> {
@@ -145,6 +153,7 @@ function details(resource: Registered, inputs: Record<string, unknown>): Record<
         ...(resource.protect ? { protect: true } : {}),
         ...(resource.retainOnDelete ? { retainOnDelete: true } : {}),
         ...(resource.ignoreChanges.length > 0 ? { ignoreChanges: [...resource.ignoreChanges].sort(compareText) } : {}),
+        ...(resource.afterDeleteHooks.length > 0 ? { hooks: { afterDelete: [...resource.afterDeleteHooks] } } : {}),
         inputs: parsed,
     };
 }

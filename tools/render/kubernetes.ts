@@ -34,7 +34,7 @@ export function manifestsOf(resources: readonly Registered[]): Manifest[] {
     for (const resource of resources) {
         const type = resource.custom ? kubernetesType(resource.type) : undefined;
         if (!type) continue;
-        const { value, markers } = present(resource.raw, secretValues(type.kind));
+        const { value, markers } = present(resource.raw, secretValues(type.kind), resource.ignoreChanges);
         const { apiVersion: _apiVersion, kind: _kind, ...rest } = value as Record<string, unknown>;
         const object: Record<string, unknown> = { apiVersion: type.apiVersion, kind: type.kind, ...rest };
         const metadata = (object.metadata ?? {}) as Record<string, unknown>;
@@ -64,6 +64,7 @@ export function manifestText(manifest: Manifest, stack: string): string {
         r.protect ? "protect" : undefined,
         r.retainOnDelete ? "retainOnDelete" : undefined,
         r.ignoreChanges.length > 0 ? `ignoreChanges: ${[...r.ignoreChanges].sort(compareText).join(", ")}` : undefined,
+        r.afterDeleteHooks.length > 0 ? `after delete, run hook ${r.afterDeleteHooks.join(", ")}` : undefined,
     ].filter((o): o is string => o !== undefined);
     const header = [
         `# Rendered by \`npm run render -- ${stack}\`: do not edit. See README.md in this folder.`,

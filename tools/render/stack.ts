@@ -7,11 +7,12 @@ import type * as pulumi from "@pulumi/pulumi";
 import { type ProgramRun, ROOT, configFor, runOffline } from "../offline";
 import { listStacks, stackFile } from "../stacks";
 import { cloudText, isCloudResource } from "./cloud";
-import { manifestText, manifestsOf } from "./kubernetes";
+import { manifestText, manifestsOf, toYaml } from "./kubernetes";
 import { renderMocks } from "./mocks";
 import { KUBERNETES_MODELS_VERSION, KUBERNETES_VERSION, validateObject } from "./validate";
 import { compareText } from "../../src/text";
-import { COMPUTED, SECRET } from "./values";
+import { ACCOUNT_ID, REGION } from "../mocks";
+import { COMPUTED, KEPT, SECRET, present } from "./values";
 
 /** Relative path (with `/`) -> content: the files of one render. */
 export type RenderedFiles = Map<string, string>;
@@ -19,7 +20,7 @@ export type RenderedFiles = Map<string, string>;
 export interface RenderOptions {
     /** Config keys (without the `wp-platform:` namespace) laid over the stack file's, as `configFor` takes them. */
     readonly config?: Record<string, unknown>;
-    /** Default: the render's mocks, which invent no value. */
+    /** Default: the render's mocks: the tests' account and region, `<computed>` for what the cloud generates. */
     readonly mocks?: pulumi.runtime.Mocks;
 }
 
@@ -83,10 +84,21 @@ export function renderRun(stack: string, run: ProgramRun, overrides: Record<stri
     const files: RenderedFiles = new Map();
     const cloudCount = run.resources.filter(isCloudResource).length;
     files.set("README.md", readme(stack, manifests.length, cloudCount, overrides));
-    files.set("cloud.md", cloudText(stack, run.resources));
+    files.set("cloud.md", cloudText(stack, run.resources, run.hooks));
+    files.set("outputs.yaml", outputsText(stack, run));
     for (const manifest of [...manifests].sort((a, b) => compareText(a.file, b.file)))
         files.set(manifest.file, manifestText(manifest, stack));
     return files;
+}
+
+/** The stack outputs, as `pulumi stack output` would list them, secrets and unknowns marked. */
+function outputsText(stack: string, run: ProgramRun): string {
+    const header = [
+        `# Rendered by \`npm run render -- ${stack}\`: do not edit. See README.md in this folder.`,
+        "# The stack outputs (index.ts): what `pulumi stack output` lists after a deployment.",
+    ];
+    const outputs = present(run.rawOutputs).value as Record<string, unknown>;
+    return `${header.join("\n")}\n${Object.keys(outputs).length > 0 ? toYaml(outputs, []) : "{}\n"}`;
 }
 
 function readme(stack: string, objects: number, cloud: number, overrides: Record<string, unknown>): string {
@@ -102,14 +114,22 @@ function readme(stack: string, objects: number, cloud: number, overrides: Record
         `- \`k8s/<namespace>/<kind>-<name>.yaml\` (\`k8s/_cluster/\` for cluster-scoped objects): the ${objects} Kubernetes`,
         "  objects, as the program declares them, each validated against the API schema of",
         `  **Kubernetes ${KUBERNETES_VERSION}** (kubernetes-models ${KUBERNETES_MODELS_VERSION}), unknown fields rejected.`,
-        `- \`cloud.md\`: the ${cloud} other resources (AWS, MySQL, random, providers) with their settings.`,
+        `- \`cloud.md\`: the ${cloud} other resources (AWS, MySQL, random, providers) with their settings, every`,
+        "  policy document in full, and the resource hooks the program registers.",
+        "- `outputs.yaml`: the stack outputs.",
         "",
-        `\`${COMPUTED}\` is a value only known after deployment: an output of a resource not created yet (a generated`,
-        `name, an ARN, an address, a random value), or an answer of AWS (account, partition, region). \`${SECRET}\` is a`,
-        "secret: its value is never written here.",
+        "Each resource's options are shown with it: `protect`, `retainOnDelete`, `ignoreChanges`, and the hooks the",
+        "engine runs after deleting it.",
         "",
-        "This is what the program asks for, not a `pulumi preview`: it does not compare with the state, the cloud",
-        "or the cluster, and what the providers or the API server default is not shown.",
+        `\`${COMPUTED}\` is a value only known after deployment: a name, id or part of an address the cloud generates,`,
+        `or a random value. ARNs are built with the mocks' account \`${ACCOUNT_ID}\` and region \`${REGION}\` (tools/mocks.ts),`,
+        `stand-ins for the deploying account's. \`${SECRET}\` is a secret: its value is never written here; a Secret keeps`,
+        `its keys. \`${KEPT}\` is a field the resource's \`ignoreChanges\` names: after its first deployment the object`,
+        "keeps the value it had then, and a change of the program there shows in no preview (a Job's image, say).",
+        "",
+        "So two renders differ where a `pulumi preview` between them would show a change. It is still what the program",
+        "asks for, not a preview: it does not compare with the state, the cloud or the cluster, and what the providers",
+        "or the API server default is not shown.",
         "",
     ].join("\n");
 }

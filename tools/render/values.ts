@@ -2,12 +2,18 @@
 // deployment reads `<computed>`, a secret reads `[secret]`, and the places of those markers are
 // kept so that validation does not hold a marker's type against the object.
 import * as pulumi from "@pulumi/pulumi";
+import { parsePath } from "../diff";
 import { isSecret } from "../offline";
 
 /** A value the cloud or the cluster computes: unknown in a preview. */
 export const COMPUTED = "<computed>";
 /** A secret, whose value is never written. */
 export const SECRET = "[secret]";
+/**
+ * A value the resource asks the engine to ignore (`ignoreChanges`): whatever the program says now,
+ * the object keeps the value of its first deployment, and a preview shows no change there.
+ */
+export const KEPT = "<as first deployed>";
 
 /**
  * An unknown value as the offline runner records it. In a preview `deserializeProperties` turns the
@@ -49,7 +55,7 @@ export function segments(ptr: string): string[] {
 
 export interface Presented {
     readonly value: unknown;
-    /** JSON pointers of the values replaced by `<computed>` or `[secret]`. */
+    /** JSON pointers of the values replaced by `<computed>`, `[secret]` or `<as first deployed>`. */
     readonly markers: ReadonlySet<string>;
 }
 
@@ -57,15 +63,18 @@ export interface Presented {
  * `raw` with every unknown as `<computed>` and every secret as `[secret]`. `sensitive(path)` names
  * values that are never shown even when the program did not mark them secret (or when a preview,
  * which drops the secret flag of an unknown value, cannot tell): a map there keeps its keys, each
- * value `[secret]`.
+ * value `[secret]`. A value at one of the `kept` paths (the resource's `ignoreChanges`) reads
+ * `<as first deployed>`: what the program says there never reaches the object after its creation.
  */
-export function present(raw: unknown, sensitive: (path: Path) => boolean = () => false): Presented {
+export function present(raw: unknown, sensitive: (path: Path) => boolean = () => false, kept: readonly string[] = []): Presented {
+    const keptAt = new Set(kept.map((k) => pointer(parsePath(k))));
     const markers = new Set<string>();
     const mark = (path: Path, marker: string): string => {
         markers.add(pointer(path));
         return marker;
     };
     const walk = (value: unknown, path: Path): unknown => {
+        if (keptAt.has(pointer(path))) return mark(path, KEPT);
         const hidden = sensitive(path);
         if (isSecret(value) || hidden) {
             const inner = isSecret(value) ? (value as { value: unknown }).value : value;
