@@ -2,8 +2,10 @@
 //
 // The Pulumi runtime hands config to the program as strings (objects and lists as JSON), so
 // `parseConfig` takes that raw map; `index.ts` passes it `pulumi.runtime.allConfig()`.
+import * as fs from "fs";
 import * as path from "path";
 import { z } from "zod";
+import { type Position, type StackFilePositions, stackFilePositions } from "./stack-file";
 import { editDistance } from "./text";
 
 export const NAMESPACE = "wp-platform";
@@ -182,30 +184,88 @@ const JSON_KEYS: ReadonlySet<string> = new Set([
     "jobs",
 ]);
 
+/** One problem of the config: the key (`wp-platform:release.active`), what is wrong, where, and the value given. */
+export interface ConfigProblem {
+    readonly key: string;
+    readonly message: string;
+    /** The stack file, as its name beside the project (`Pulumi.stg.yaml`), when there is one. */
+    readonly file?: string;
+    readonly position?: Position;
+    /** The value the program got, when it got one. */
+    readonly got?: { readonly value: unknown };
+}
+
+/** `Pulumi.stg.yaml:12:13: wp-platform:release.active: blue or green (got "bleu")`, leaving out what is unknown. */
+export function formatConfigProblem(p: ConfigProblem): string {
+    const where = p.file === undefined ? "" : p.position ? `${p.file}:${p.position.line}:${p.position.column}: ` : `${p.file}: `;
+    return `${where}${p.key}: ${p.message}${p.got ? ` (got ${shown(p.got.value)})` : ""}`;
+}
+
+function shown(value: unknown): string {
+    const text = JSON.stringify(value) ?? String(value);
+    return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
 export class ConfigError extends Error {
-    constructor(readonly problems: readonly string[]) {
+    /** Each problem formatted: `<file>:<line>:<column>: <key>: <problem> (got <value>)`. */
+    readonly problems: readonly string[];
+
+    constructor(readonly details: readonly ConfigProblem[]) {
+        const problems = details.map(formatConfigProblem);
         super(
             `${problems.length} problem${problems.length === 1 ? "" : "s"} in the stack config:\n${problems.map((p) => `  ${p}`).join("\n")}`,
         );
         this.name = "ConfigError";
+        this.problems = problems;
     }
 }
 
 /**
  * Validates the raw config (`"wp-platform:key"` -> string, as `pulumi.runtime.allConfig()` returns it).
- * Throws one ConfigError listing every problem: missing keys, unknown keys, bad values.
+ * Throws one ConfigError listing every problem: missing keys, unknown keys, bad values. The
+ * runtime hands over values, not the file they came from: when Pulumi.<stack>.yaml is beside the
+ * project, each problem names its line and column there (where the file holds that value).
  */
 export function parseConfig(raw: Readonly<Record<string, string>>, stack: string, projectRoot: string): PlatformConfig {
-    const problems: string[] = [];
+    const stackFile = ["yaml", "yml"].map((ext) => `Pulumi.${stack}.${ext}`).find((f) => fs.existsSync(path.join(projectRoot, f)));
+    const positions: StackFilePositions | undefined = stackFile ? stackFilePositions(path.join(projectRoot, stackFile)) : undefined;
+    const details: ConfigProblem[] = [];
+    const problem = (key: string, keyPath: readonly (string | number)[], message: string, got?: { value: unknown }) => {
+        const fullKey = `${NAMESPACE}:${key}`;
+        let position: Position | undefined;
+        let inFile: boolean;
+        if (got) {
+            position = positions?.valueAt(fullKey, keyPath, got.value);
+            inFile = position !== undefined;
+        } else if (keyPath.length > 0) {
+            // A missing field: at the object that lacks it, when the file holds that object.
+            position = positions?.valueAt(fullKey, keyPath.slice(0, -1), valueAt(values[key], keyPath.slice(0, -1)));
+            inFile = position !== undefined;
+        } else {
+            // A missing key: the file is where to add it (unless it has it, and the value came from elsewhere).
+            inFile = positions !== undefined && positions.keyAt(fullKey) === undefined;
+        }
+        details.push({
+            key: [fullKey, ...keyPath].reduce<string>((k, p) => (typeof p === "number" ? `${k}[${p}]` : `${k}.${p}`), "").slice(1),
+            message,
+            file: inFile ? stackFile : undefined,
+            position,
+            got,
+        });
+    };
     const values: Record<string, unknown> = {};
     for (const [fullKey, value] of Object.entries(raw)) {
         const [ns, key] = splitKey(fullKey);
         if (ns !== NAMESPACE) continue;
         if (!(CONFIG_KEYS as readonly string[]).includes(key)) {
             const guess = closest(key, CONFIG_KEYS);
-            problems.push(
-                `${fullKey}: unknown key${guess ? ` (did you mean ${NAMESPACE}:${guess}?)` : ""}; known keys: ${CONFIG_KEYS.join(", ")}`,
-            );
+            const message = `unknown key${guess ? ` (did you mean ${NAMESPACE}:${guess}?)` : ""}; known keys: ${CONFIG_KEYS.join(", ")}`;
+            details.push({
+                key: fullKey,
+                message,
+                file: positions?.keyAt(fullKey) ? stackFile : undefined,
+                position: positions?.keyAt(fullKey),
+            });
             continue;
         }
         if (!JSON_KEYS.has(key)) {
@@ -215,21 +275,33 @@ export function parseConfig(raw: Readonly<Record<string, string>>, stack: string
         try {
             values[key] = JSON.parse(value);
         } catch {
-            problems.push(
-                `${fullKey}: ${JSON.stringify(value)} is not valid here; set it with \`pulumi config set --path\` or as YAML in Pulumi.${stack}.yaml`,
-            );
+            problem(key, [], `not valid here; set it with \`pulumi config set --path\` or as YAML in Pulumi.${stack}.yaml`, { value });
         }
     }
     const result = configSchema.safeParse(values);
     if (!result.success) {
         for (const issue of result.error.issues) {
-            const [key, ...rest] = issue.path.map(String);
-            const where = `${NAMESPACE}:${[key, ...rest].filter((p) => p !== undefined).join(".")}`;
-            const missing = issue.code === "invalid_type" && issue.input === undefined;
-            problems.push(`${where}: ${missing ? `required; ${describeKey(key)}` : issue.message}`);
+            const [key, ...rest] = issue.path.map((p) => (typeof p === "number" ? p : String(p)));
+            if (issue.code === "unrecognized_keys") {
+                for (const unknown of issue.keys) {
+                    const keyPath = [...rest, unknown];
+                    problem(String(key), keyPath, "unknown key", { value: valueAt(values[String(key)], keyPath) });
+                }
+                continue;
+            }
+            const value = valueAt(values[String(key)], rest);
+            const missing = issue.code === "invalid_type" && value === undefined;
+            if (key === undefined) problem("", [], issue.message);
+            else
+                problem(
+                    String(key),
+                    rest,
+                    missing ? `required; ${describeKey(String(key))}` : issue.message,
+                    missing ? undefined : { value },
+                );
         }
     }
-    if (problems.length > 0) throw new ConfigError(problems);
+    if (details.length > 0) throw new ConfigError(details);
     const parsed = result.data!;
     return {
         ...parsed,
@@ -255,6 +327,15 @@ function ipv4CidrProblem(cidr: string): string | undefined {
         return `has host bits set: the network is ${dotted}/${bits}`;
     }
     return undefined;
+}
+
+function valueAt(value: unknown, keyPath: readonly (string | number)[]): unknown {
+    let v = value;
+    for (const segment of keyPath) {
+        if (typeof v !== "object" || v === null) return undefined;
+        v = (v as Record<string | number, unknown>)[segment];
+    }
+    return v;
 }
 
 function describeKey(key: string | undefined): string {

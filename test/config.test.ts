@@ -1,4 +1,6 @@
 import { expect } from "chai";
+import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { ConfigError, parseConfig } from "../src/config";
 import { readStackConfig } from "../src/stack-file";
@@ -6,9 +8,9 @@ import { ROOT, configFor } from "./support/program";
 
 const GREEN = `sha256:${"b".repeat(64)}`;
 
-function problemsOf(raw: Record<string, string>): string[] {
+function problemsOf(raw: Record<string, string>, root: string = ROOT): string[] {
     try {
-        parseConfig(raw, "stg", ROOT);
+        parseConfig(raw, "stg", root);
     } catch (e) {
         expect(e).to.be.instanceOf(ConfigError);
         return [...(e as ConfigError).problems];
@@ -124,5 +126,77 @@ describe("parseConfig", () => {
     it("leaves other namespaces (aws:region) alone", () => {
         const config = parseConfig({ ...configFor("stg"), "aws:region": "eu-west-1", "kubernetes:context": "x" }, "stg", ROOT);
         expect(config.stack).to.equal("stg");
+    });
+});
+
+describe("config errors", () => {
+    let root: string;
+    /** A project folder whose Pulumi.stg.yaml is the committed one with `edit` applied to its text. */
+    function project(edit: (text: string) => string): { raw: Record<string, string>; text: string } {
+        root = fs.mkdtempSync(path.join(os.tmpdir(), "wp-config-"));
+        const text = edit(fs.readFileSync(path.join(ROOT, "Pulumi.stg.yaml"), "utf8"));
+        fs.writeFileSync(path.join(root, "Pulumi.stg.yaml"), text);
+        return { raw: readStackConfig(path.join(root, "Pulumi.stg.yaml")), text };
+    }
+    /** `line:column` of the first `needle` after `after` in `text`. */
+    function at(text: string, needle: string, after = ""): string {
+        const offset = text.indexOf(needle, text.indexOf(after));
+        const before = text.slice(0, offset).split("\n");
+        return `${before.length}:${before[before.length - 1].length + 1}`;
+    }
+    afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
+
+    it("name the stack file, line and column, the key, the problem and the value", () => {
+        const { raw, text } = project((t) => t.replace("active: blue", "active: bleu"));
+        expect(problemsOf(raw, root)).to.deep.equal([
+            `Pulumi.stg.yaml:${at(text, "bleu")}: wp-platform:release.active: blue or green (got "bleu")`,
+        ]);
+    });
+
+    it("come all at once, each at its place", () => {
+        const { raw, text } = project((t) =>
+            t
+                .replace("active: blue", "active: bleu")
+                .replace("adminEmail: platform-team@example.com", "adminEmail: nobody")
+                .replace("minReplicas: 2", "minReplicas: 0")
+                .replace("  wp-platform:namespace:", "  wp-platform:namespaec: x\n  wp-platform:namespace:"),
+        );
+        const problems = problemsOf(raw, root);
+        expect(problems).to.have.length(4);
+        const matching = (pattern: string) => problems.filter((p) => new RegExp(pattern).test(p));
+        expect(problems).to.include(`Pulumi.stg.yaml:${at(text, "bleu")}: wp-platform:release.active: blue or green (got "bleu")`);
+        expect(
+            matching(`^Pulumi\\.stg\\.yaml:${at(text, "nobody")}: wp-platform:adminEmail: an e-mail address \\(got "nobody"\\)$`),
+        ).to.have.length(1);
+        expect(
+            matching(`^Pulumi\\.stg\\.yaml:${at(text, "0", "minReplicas: 0")}: wp-platform:wordpress\\.minReplicas: .* \\(got 0\\)$`),
+        ).to.have.length(1);
+        expect(
+            matching(
+                `^Pulumi\\.stg\\.yaml:${at(text, "wp-platform:namespaec")}: wp-platform:namespaec: unknown key \\(did you mean wp-platform:namespace\\?\\)`,
+            ),
+        ).to.have.length(1);
+    });
+
+    it("name the stack file that lacks a required key", () => {
+        const { raw } = project((t) => t.replace(/^  wp-platform:image: .*\n/m, ""));
+        expect(problemsOf(raw, root)).to.deep.equal([
+            "Pulumi.stg.yaml: wp-platform:image: required; the WordPress image repository, without tag or digest",
+        ]);
+    });
+
+    it("point at an unknown key inside an object", () => {
+        const { raw, text } = project((t) => t.replace("    idleReplicas: 1", "    idleReplicas: 1\n    activ: green"));
+        expect(problemsOf(raw, root)).to.deep.equal([
+            `Pulumi.stg.yaml:${at(text, "green", "activ:")}: wp-platform:release.activ: unknown key (got "green")`,
+        ]);
+    });
+
+    it("give the key alone for a value the file does not hold (set elsewhere), or without a stack file", () => {
+        const { raw } = project((t) => t);
+        const overridden = { ...raw, "wp-platform:release": JSON.stringify({ ...JSON.parse(raw["wp-platform:release"]), active: "red" }) };
+        expect(problemsOf(overridden, root)).to.deep.equal(['wp-platform:release.active: blue or green (got "red")']);
+        fs.rmSync(path.join(root, "Pulumi.stg.yaml"));
+        expect(problemsOf(overridden, root)).to.deep.equal(['wp-platform:release.active: blue or green (got "red")']);
     });
 });
