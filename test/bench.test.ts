@@ -1,0 +1,48 @@
+// npm run bench (tools/bench.ts): where it writes, and how it reports a missed target. The runs
+// themselves take minutes: README, "Scale", gives the command.
+import { execFileSync } from "child_process";
+import * as path from "path";
+import { expect } from "chai";
+import { DEFAULT_OUT, missedTargets, parseArgs } from "../tools/bench";
+import { ROOT } from "./support/program";
+
+describe("npm run bench", () => {
+    it("writes to a git-ignored file by default, never to the committed baseline", () => {
+        const { out, check } = parseArgs([]);
+        expect(out).to.equal(DEFAULT_OUT);
+        expect(out).not.to.equal(path.join(ROOT, "bench", "baseline.json"));
+        const ignored = execFileSync("git", ["check-ignore", path.relative(ROOT, out)], { cwd: ROOT, encoding: "utf8" });
+        expect(ignored.trim()).to.equal(path.relative(ROOT, out));
+        expect(check).to.equal(false);
+    });
+
+    it("writes where --out says, and fails on a missed target only with --check", () => {
+        const options = parseArgs(["--out", "bench/baseline.json", "--check"]);
+        expect(options.out).to.equal(path.resolve("bench/baseline.json"));
+        expect(options.check).to.equal(true);
+    });
+
+    it("names every missed target, and none when all are met", () => {
+        const met = {
+            resourcesPerSite: 18,
+            linear: { time: 1.1, memory: 0.9, holds: true },
+            floor: { typed: { sites: 1000, time: 1.2, memory: 1.0, holds: true } },
+            loaderUnderOneSecond: true,
+            addOneSiteDiffsThatSiteOnly: true,
+        };
+        expect(missedTargets(met)).to.deep.equal([]);
+        const missed = missedTargets({
+            ...met,
+            linear: { time: 2, memory: 0.9, holds: false },
+            floor: { typed: { sites: 1000, time: 3.1, memory: 1.0, holds: false } },
+            addOneSiteDiffsThatSiteOnly: false,
+        });
+        expect(missed).to.deep.equal([
+            "linear in N (time x2, memory x0.9)",
+            "per site within 1.5x of floor typed (time x3.1, memory x1)",
+            "adding one site diffs that site and the site index only",
+        ]);
+        // Not measured (a run without the add check) is not a miss.
+        expect(missedTargets({ ...met, addOneSiteDiffsThatSiteOnly: null })).to.deep.equal([]);
+    });
+});
