@@ -15,7 +15,7 @@ import { type SiteSpec, loadSites } from "./src/sites";
 // Both throw, listing every problem, before any resource is registered: a run that skipped a bad
 // site file would make `pulumi up` delete that site.
 const config = parseConfig(pulumi.runtime.allConfig(), pulumi.getStack(), __dirname);
-const specs = loadSites(config.sitesDir, { allowedDomains: config.allowedDomains });
+const specs = loadSites(config.sitesDir, { allowedDomains: config.allowedDomains, previewDomain: config.release.previewDomain });
 // The pods read the site index and the sites' settings from mounted Kubernetes objects, 1 MiB each.
 const sizeProblems = siteIndexSizeProblems(
     specs,

@@ -2,14 +2,25 @@
 //
 // Creates no resources: the program calls loadSites before it registers anything, so a bad file
 // stops `pulumi up` with every problem listed instead of deleting or half-creating a site.
+//
+// The rules (src/site-rules.ts), the schema (src/site-schema.ts), the YAML reading with positions
+// (src/site-yaml.ts), the folder reading (src/site-folder.ts) and the problems (src/site-problems.ts)
+// each have their file; this one applies them to one file and then across the files of a stack.
 import * as fs from "fs";
 import * as path from "path";
-import { Document, isAlias, isMap, isNode, isPair, isScalar, isSeq, LineCounter, parseDocument, visit } from "yaml";
-import { z } from "zod";
-import { compareText, editDistance } from "./text";
+import { isMap, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
+import { describeKind, errorCode, readSiteFile, tooLargeMessage } from "./site-folder";
+import { byLine, displayPath, location, SiteFileError, type SiteProblem } from "./site-problems";
+import { describeValue, isUnderDomain, MAX_SITE_FILE_BYTES, normalizeDomain, quote } from "./site-rules";
+import { type Service, siteFileSchema, unknownFieldMessage } from "./site-schema";
+import { checkNodes, duplicateKeyAt, fieldName, locate, locateKey, oneLine, positionAt, yamlErrorMessage } from "./site-yaml";
+import { compareText } from "./text";
 
-export const SERVICES = ["blue", "green", "active"] as const;
-export type Service = (typeof SERVICES)[number];
+export { formatSiteProblem, SiteFileError, type SiteProblem } from "./site-problems";
+export { isHostname, isUnderDomain, MAX_SITE_FILE_BYTES, MAX_SITE_ID_LENGTH, RESERVED_SITE_IDS, SITE_ID_PATTERN } from "./site-rules";
+export { SERVICES, type Service, type SiteFile, siteFileSchema } from "./site-schema";
+
+const SITE_FILE_NAME = /\.ya?ml$/i;
 
 export interface SiteSpec {
     readonly id: string;
@@ -24,397 +35,15 @@ export interface SiteSpec {
     readonly file: string;
 }
 
-export interface SiteProblem {
-    readonly file: string;
-    readonly line?: number;
-    readonly column?: number;
-    readonly field?: string;
-    readonly message: string;
-}
-
 export interface LoadSitesOptions {
     /** When non-empty, every hostname must equal one of these domains or be under one. */
     readonly allowedDomains?: readonly string[];
+    /**
+     * The stack's `release.previewDomain`: no hostname may equal it or be under it, since the
+     * platform serves `<id>.<previewDomain>` itself (two Ingresses would claim one host).
+     */
+    readonly previewDomain?: string;
 }
-
-export const MAX_SITE_ID_LENGTH = 24;
-/** 1 to 24 lowercase letters, digits and hyphens, starting with a letter, not ending with a hyphen. */
-export const SITE_ID_PATTERN = new RegExp(`^[a-z](?:[a-z0-9-]{0,${MAX_SITE_ID_LENGTH - 2}}[a-z0-9])?$`);
-
-// Why each id is reserved; the id is in resource names and URNs, so a clash cannot be fixed later.
-const RESERVED_REASONS: Readonly<Record<string, string>> = {
-    platform: "it names the platform component",
-    release: "it names the release component",
-    blue: "it names the blue Deployment and Service",
-    green: "it names the green Deployment and Service",
-    active: "it names the active service that routes to the current color",
-    canary: "it names the canary record of the release",
-    preview: "it reads as a preview environment, not a site",
-    default: "it reads as the default site or namespace",
-    www: "it reads as a hostname label, not a site",
-    admin: "it reads as an administration endpoint",
-    "kube-system": "it names a Kubernetes system namespace",
-};
-export const RESERVED_SITE_IDS: readonly string[] = Object.freeze(Object.keys(RESERVED_REASONS));
-
-export const MAX_SITE_FILE_BYTES = 64 * 1024;
-const MAX_NAME_LENGTH = 200;
-const MAX_THEME_LENGTH = 64;
-const THEME_PATTERN = /^[a-z0-9][a-z0-9_-]*$/;
-const MAX_HOSTNAME_LENGTH = 253;
-const MAX_LABEL_LENGTH = 63;
-const LABEL_PATTERN = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/;
-// For the generated JSON Schema only; the checks below give the precise message.
-const HOSTNAME_PATTERN_SOURCE = "^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$";
-const SITE_FILE_NAME = /\.ya?ml$/i;
-
-const ID_RULE = `1 to ${MAX_SITE_ID_LENGTH} lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen`;
-const HOSTNAME_RULE = "a lowercase DNS name: labels of 1-63 a-z, 0-9 and hyphens, separated by dots";
-
-/** Why `id` is not a valid site id (file name aside), or undefined when it is. */
-function siteIdProblem(id: string): string | undefined {
-    const shown = quote(id);
-    if (id.length === 0) return `must not be empty; an id is ${ID_RULE}`;
-    if (id.length > MAX_SITE_ID_LENGTH) {
-        return `${shown} is ${id.length} characters; an id is ${ID_RULE}`;
-    }
-    if (/[^a-z0-9-]/.test(id)) {
-        return /^[a-z0-9-]+$/.test(id.toLowerCase())
-            ? `${shown} must be lowercase (${quote(id.toLowerCase())}); an id is ${ID_RULE}`
-            : `${shown} may hold only lowercase letters, digits and hyphens; an id is ${ID_RULE}`;
-    }
-    if (!/^[a-z]/.test(id)) return `${shown} must start with a letter; an id is ${ID_RULE}`;
-    if (id.endsWith("-")) return `${shown} must not end with a hyphen; an id is ${ID_RULE}`;
-    const reason = RESERVED_REASONS[id];
-    if (reason !== undefined) {
-        return `${shown} is reserved: ${reason}, which would be confusing or clash with platform objects; choose another id`;
-    }
-    return undefined;
-}
-
-/** Why `host` is not an acceptable site hostname, or undefined when it is. */
-function hostnameProblem(host: string): string | undefined {
-    const shown = quote(host);
-    if (host.length === 0) return `must not be empty; a hostname is ${HOSTNAME_RULE}`;
-    if (host.includes("*")) return `${shown}: wildcards are not allowed; list each hostname`;
-    if (/[\s/:@?#]/.test(host)) return `${shown} must be a bare hostname, without scheme, port, path or spaces`;
-    if (/[^\x00-\x7f]/.test(host)) return `${shown} has non-ASCII characters; write its punycode form (xn--...)`;
-    if (host !== host.toLowerCase()) return `${shown} must be lowercase: write ${quote(host.toLowerCase())}`;
-    if (host.length > MAX_HOSTNAME_LENGTH) {
-        return `${shown} is ${host.length} characters; a hostname has at most ${MAX_HOSTNAME_LENGTH}`;
-    }
-    if (host.endsWith(".")) return `${shown} must not end with a dot`;
-    const labels = host.split(".");
-    if (labels.length < 2) return `${shown} must have at least two labels, such as ${host}.example.com`;
-    for (const label of labels) {
-        if (label.length === 0) return `${shown} has an empty label (a leading dot or two dots in a row)`;
-        if (label.length > MAX_LABEL_LENGTH) {
-            return `${shown} has a label of ${label.length} characters; a label has at most ${MAX_LABEL_LENGTH}`;
-        }
-        if (!LABEL_PATTERN.test(label)) {
-            return /^[a-z0-9-]+$/.test(label)
-                ? `${shown}: label ${quote(label)} must not start or end with a hyphen`
-                : `${shown}: label ${quote(label)} may hold only a-z, 0-9 and hyphens`;
-        }
-    }
-    return undefined;
-}
-
-/** True when `s` is a lowercase DNS name a site may use (no wildcard, at least two labels). */
-export function isHostname(s: string): boolean {
-    return typeof s === "string" && hostnameProblem(s) === undefined;
-}
-
-function normalizeDomain(domain: string): string {
-    return domain
-        .trim()
-        .toLowerCase()
-        .replace(/^\.+|\.+$/g, "");
-}
-
-/** True when `host` equals one of `domains` or is under one (`a.example.com` is under `example.com`, `badexample.com` is not). */
-export function isUnderDomain(host: string, domains: readonly string[]): boolean {
-    const h = normalizeDomain(host);
-    return domains.some((d) => {
-        const domain = normalizeDomain(d);
-        return domain.length > 0 && (h === domain || h.endsWith(`.${domain}`));
-    });
-}
-
-// ---------------------------------------------------------------------------------------------
-// The schema: the single source of truth for a site file; a JSON Schema is generated from it.
-
-function quote(s: string): string {
-    const shown = s.length > 60 ? `${s.slice(0, 57)}...` : s;
-    return JSON.stringify(shown);
-}
-
-function describeValue(v: unknown): string {
-    if (v === null) return "an empty value";
-    if (Array.isArray(v)) return "a list";
-    if (v instanceof Date) return "a date";
-    switch (typeof v) {
-        case "string":
-            return `the text ${quote(v)}`;
-        case "number":
-        case "bigint":
-            return `the number ${String(v)}`;
-        case "boolean":
-            return `the boolean ${String(v)}`;
-        case "object":
-            return "a mapping";
-        default:
-            return typeof v;
-    }
-}
-
-/** A zod error function: "is required" for a missing field, else "must be <expected>, not <found>". */
-function typeError(expected: string, requiredHint: string) {
-    return (issue: { input?: unknown }): string => {
-        const found = issue.input;
-        if (found === undefined) return `is required: ${requiredHint}`;
-        const quoteHint =
-            expected.includes("string") && (typeof found === "number" || typeof found === "boolean") ? "; put the value in quotes" : "";
-        return `must be ${expected}, not ${describeValue(found)}${quoteHint}`;
-    };
-}
-
-function checked(check: (s: string) => string | undefined) {
-    return (value: string, ctx: z.RefinementCtx<string>): void => {
-        const message = check(value);
-        if (message !== undefined) ctx.addIssue({ code: "custom", message });
-    };
-}
-
-function codePoints(s: string): number {
-    let n = 0;
-    for (const _ of s) n++;
-    return n;
-}
-
-const hostnameSchema = z
-    .string({ error: typeError("a hostname (a string)", HOSTNAME_RULE) })
-    .superRefine(checked(hostnameProblem))
-    .meta({
-        description: `A hostname served by the site: ${HOSTNAME_RULE}; at least two labels, at most 253 characters, no wildcard.`,
-        pattern: HOSTNAME_PATTERN_SOURCE,
-        maxLength: MAX_HOSTNAME_LENGTH,
-        examples: ["rrr.cloud2-stg.example.com"],
-    });
-
-export const siteFileSchema = z
-    .strictObject({
-        id: z
-            .string({ error: typeError("a string", `the site id, equal to the file's base name (${ID_RULE})`) })
-            .superRefine(checked(siteIdProblem))
-            .meta({
-                description:
-                    `The site id: ${ID_RULE}; equals the file's base name. Permanent: it is in resource names and URNs. ` +
-                    `Reserved: ${RESERVED_SITE_IDS.join(", ")}.`,
-                pattern: SITE_ID_PATTERN.source,
-                minLength: 1,
-                maxLength: MAX_SITE_ID_LENGTH,
-                not: { enum: [...RESERVED_SITE_IDS] },
-                examples: ["rrr"],
-            }),
-        name: z
-            .string({ error: typeError("a string", "the WordPress site title") })
-            .superRefine(
-                checked((name) => {
-                    if (name.trim().length === 0) return "must not be empty; it is the WordPress site title";
-                    // The title lands in HTML, feeds and logs: one line of printable text.
-                    if (/[\u0000-\u001f\u007f]/.test(name)) {
-                        return "must be one line of text, without control characters such as tabs or line breaks";
-                    }
-                    const length = codePoints(name);
-                    if (length > MAX_NAME_LENGTH) {
-                        return `is ${length} characters; a site title has at most ${MAX_NAME_LENGTH}`;
-                    }
-                    return undefined;
-                }),
-            )
-            .meta({
-                description: `The WordPress site title, free text of 1 to ${MAX_NAME_LENGTH} characters.`,
-                minLength: 1,
-                maxLength: MAX_NAME_LENGTH,
-                examples: ["Project Bluelaunch | rrr"],
-            }),
-        theme: z
-            .string({ error: typeError("a string", "the slug of the WordPress theme to install and activate") })
-            .superRefine(
-                checked((theme) => {
-                    if (theme.length > MAX_THEME_LENGTH) {
-                        return `${quote(theme)} is ${theme.length} characters; a theme slug has at most ${MAX_THEME_LENGTH}`;
-                    }
-                    if (!THEME_PATTERN.test(theme)) {
-                        return (
-                            `${quote(theme)} is not a WordPress theme slug: ` +
-                            "lowercase letters, digits, hyphens and underscores, starting with a letter or digit"
-                        );
-                    }
-                    return undefined;
-                }),
-            )
-            .meta({
-                description: "The slug of the WordPress theme, installed and activated on the site.",
-                pattern: THEME_PATTERN.source,
-                minLength: 1,
-                maxLength: MAX_THEME_LENGTH,
-                examples: ["astra"],
-            }),
-        hostnames: z
-            .array(hostnameSchema, {
-                error: typeError("a list of hostnames", "a list of one or more hostnames, such as [rrr.example.com]"),
-            })
-            .min(1, "must list at least one hostname")
-            .superRefine(
-                (hostnames: unknown, ctx) => {
-                    if (!Array.isArray(hostnames)) return;
-                    const first = new Map<string, number>();
-                    hostnames.forEach((host: unknown, i) => {
-                        if (typeof host !== "string") return;
-                        const seen = first.get(host);
-                        if (seen === undefined) {
-                            first.set(host, i);
-                        } else {
-                            ctx.addIssue({
-                                code: "custom",
-                                path: [i],
-                                message: `${quote(host)} is listed twice (also hostnames[${seen}]); list each hostname once`,
-                            });
-                        }
-                    });
-                },
-                // Report duplicates even when another hostname of the list is invalid.
-                { when: () => true },
-            )
-            .meta({
-                description: "The hostnames of the site, one or more; no hostname twice, and none used by another site of the stack.",
-                uniqueItems: true,
-            }),
-        canonicalHostname: z
-            .string({ error: typeError("a string", "one of hostnames") })
-            .optional()
-            .meta({
-                description: "The hostname WordPress redirects to; one of hostnames. Default: the first of hostnames.",
-                pattern: HOSTNAME_PATTERN_SOURCE,
-                maxLength: MAX_HOSTNAME_LENGTH,
-                examples: ["rrr.cloud2-stg.example.com"],
-            }),
-        service: z
-            .enum(SERVICES, {
-                error: (issue) => `must be one of ${SERVICES.join(", ")}, not ${describeValue(issue.input)}`,
-            })
-            .optional()
-            .meta({
-                description: "Which release color serves the site: blue, green, or active (the current color). Default: active.",
-                default: "active",
-            }),
-    })
-    .superRefine(
-        (file: unknown, ctx) => {
-            if (typeof file !== "object" || file === null) return;
-            const { hostnames, canonicalHostname } = file as Record<string, unknown>;
-            if (typeof canonicalHostname !== "string" || !Array.isArray(hostnames)) return;
-            if (!hostnames.includes(canonicalHostname)) {
-                const listed = hostnames.filter((h): h is string => typeof h === "string").join(", ");
-                ctx.addIssue({
-                    code: "custom",
-                    path: ["canonicalHostname"],
-                    message: `${quote(canonicalHostname)} must be one of hostnames (${listed})`,
-                });
-            }
-        },
-        // Check the canonical hostname even when another field is wrong: all problems at once.
-        { when: () => true },
-    )
-    .meta({
-        title: "wp-platform site file",
-        description: "One WordPress site of a stack: sites/<stack>/<id>.yaml.",
-    });
-
-export type SiteFile = z.infer<typeof siteFileSchema>;
-
-const SITE_FIELDS: readonly string[] = Object.keys(siteFileSchema.shape);
-const FIELD_ALIASES: Readonly<Record<string, string>> = {
-    title: "name",
-    hosts: "hostnames",
-    domain: "hostnames",
-    domains: "hostnames",
-    canonical: "canonicalHostname",
-    color: "service",
-    colour: "service",
-    template: "theme",
-};
-
-/** The known field an unknown key most likely meant, if any. */
-function suggestField(key: string): string | undefined {
-    const norm = (s: string) => s.toLowerCase().replace(/[-_\s]/g, "");
-    const k = norm(key);
-    if (FIELD_ALIASES[k] !== undefined) return FIELD_ALIASES[k];
-    let best: string | undefined;
-    let bestDistance = Infinity;
-    for (const field of SITE_FIELDS) {
-        const f = norm(field);
-        const distance = k.length >= 3 && f.startsWith(k) ? 1 : editDistance(k, f);
-        if (distance < k.length && distance <= Math.max(2, Math.floor(f.length / 3)) && distance < bestDistance) {
-            best = field;
-            bestDistance = distance;
-        }
-    }
-    return best;
-}
-
-function unknownFieldMessage(key: string): string {
-    const suggestion = suggestField(key);
-    const allowed = `allowed fields: ${SITE_FIELDS.join(", ")}`;
-    return suggestion !== undefined ? `unknown field; did you mean ${quote(suggestion)}? (${allowed})` : `unknown field; ${allowed}`;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Problems and the error that lists them.
-
-function location(file: string, line?: number, column?: number): string {
-    if (line === undefined) return file;
-    return column === undefined ? `${file}:${line}` : `${file}:${line}:${column}`;
-}
-
-/** One problem as `<file>:<line>:<column>: <field>: <message>`, leaving out the parts that are unknown. */
-export function formatSiteProblem(p: SiteProblem): string {
-    const where = location(p.file, p.line, p.column);
-    return p.field !== undefined ? `${where}: ${p.field}: ${p.message}` : `${where}: ${p.message}`;
-}
-
-export class SiteFileError extends Error {
-    readonly problems: readonly SiteProblem[];
-
-    /** `where` completes the first line: "3 problems in <where>:". */
-    constructor(problems: readonly SiteProblem[], where = "the site files") {
-        const count = `${problems.length} problem${problems.length === 1 ? "" : "s"}`;
-        super([`${count} in ${where}:`, ...problems.map(formatSiteProblem)].join("\n"));
-        this.name = "SiteFileError";
-        this.problems = Object.freeze([...problems]);
-    }
-}
-
-/** Paths relative to the working directory when under it (as an operator types them), else absolute. */
-function displayPath(p: string): string {
-    const absolute = path.resolve(p);
-    const relative = path.relative(process.cwd(), absolute);
-    if (relative === "") return ".";
-    return isOutside(relative) ? absolute : relative;
-}
-
-function isOutside(relative: string): boolean {
-    return relative === ".." || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative);
-}
-
-function byLine(a: SiteProblem, b: SiteProblem): number {
-    return (a.line ?? Infinity) - (b.line ?? Infinity) || (a.column ?? 0) - (b.column ?? 0);
-}
-
-// ---------------------------------------------------------------------------------------------
-// One file.
 
 interface Located {
     readonly value: string;
@@ -430,68 +59,6 @@ interface FileAnalysis {
     /** What the cross-file checks need, known even when the file has other problems. */
     readonly id?: Located;
     readonly hostnames: readonly Located[];
-}
-
-type Position = { line?: number; column?: number };
-
-function positionAt(lineCounter: LineCounter, offset: number): Position {
-    const { line, col } = lineCounter.linePos(offset);
-    return { line, column: col };
-}
-
-/** The position of the node at `path`: the value, or its key when the value is empty or missing. */
-function locate(doc: Document, lineCounter: LineCounter, fieldPath: readonly PropertyKey[]): Position {
-    let node: unknown = doc.contents;
-    let keyNode: unknown;
-    for (const segment of fieldPath) {
-        if (isMap(node)) {
-            const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(segment));
-            if (pair === undefined) return {};
-            keyNode = pair.key;
-            node = pair.value;
-        } else if (isSeq(node) && typeof segment === "number" && segment < node.items.length) {
-            keyNode = undefined;
-            node = node.items[segment];
-        } else {
-            return {};
-        }
-    }
-    for (const candidate of [node, keyNode]) {
-        if (isNode(candidate) && candidate.range && candidate.range[1] > candidate.range[0]) {
-            return positionAt(lineCounter, candidate.range[0]);
-        }
-    }
-    return isNode(keyNode) && keyNode.range ? positionAt(lineCounter, keyNode.range[0]) : {};
-}
-
-function locateKey(doc: Document, lineCounter: LineCounter, key: string): Position {
-    const root = doc.contents;
-    if (!isMap(root)) return {};
-    const pair = root.items.find((p) => isScalar(p.key) && String(p.key.value) === key);
-    return pair && isNode(pair.key) && pair.key.range ? positionAt(lineCounter, pair.key.range[0]) : {};
-}
-
-function fieldName(fieldPath: readonly PropertyKey[]): string | undefined {
-    let name = "";
-    for (const segment of fieldPath) {
-        name += typeof segment === "number" ? `[${segment}]` : name === "" ? String(segment) : `.${String(segment)}`;
-    }
-    return name === "" ? undefined : name;
-}
-
-function oneLine(message: string): string {
-    return message.replace(/\s*\n\s*/g, " ").trim();
-}
-
-function yamlErrorMessage(code: string, message: string): string {
-    switch (code) {
-        case "TAB_AS_INDENT":
-            return "tabs are not allowed as indentation in YAML; indent with spaces";
-        case "MULTIPLE_DOCS":
-            return "more than one YAML document (a --- separator); a site file is one mapping";
-        default:
-            return `YAML syntax error: ${oneLine(message)}`;
-    }
 }
 
 /** The base name of a site file without .yaml / .yml: what its id must be. */
@@ -602,175 +169,12 @@ function analyzeText(file: string, text: string): FileAnalysis {
     return { file, problems: problems.sort(byLine), spec, id, hostnames };
 }
 
-interface NodeCheck {
-    readonly file: string;
-    readonly text: string;
-    readonly lineCounter: LineCounter;
-    readonly problems: SiteProblem[];
-}
-
-/** Refuses aliases, anchors, explicit tags, and keys that are not plain names, anywhere under `node`. */
-function checkNodes(node: unknown, check: NodeCheck): void {
-    if (!isNode(node)) return;
-    const { file, text, lineCounter, problems } = check;
-    const start = node.range?.[0] ?? 0;
-    const refuse = (offset: number, message: string) => problems.push({ file, ...positionAt(lineCounter, offset), message });
-    if (isAlias(node)) {
-        refuse(start, `alias *${node.source} is not allowed in a site file; write the value out`);
-        return;
-    }
-    // The node's range starts after its anchor and tag: point at them, written just before.
-    if (node.anchor) {
-        const anchorAt = text.lastIndexOf(`&${node.anchor}`, start);
-        refuse(anchorAt >= 0 ? anchorAt : start, `anchor &${node.anchor} is not allowed in a site file`);
-    }
-    // yaml sets `tag` only on a node whose tag is written in the text.
-    if (node.tag) {
-        const tag = node.tag.replace(/^tag:yaml\.org,2002:/, "!!");
-        let tagAt = text.lastIndexOf("!", start);
-        while (tagAt > 0 && !/[\s,[{:]/.test(text[tagAt - 1])) tagAt--;
-        refuse(tagAt >= 0 ? tagAt : start, `tag ${tag} is not allowed in a site file; write a plain value`);
-    }
-    if (isSeq(node)) {
-        for (const item of node.items) checkNodes(item, check);
-    } else if (isMap(node)) {
-        for (const pair of node.items) {
-            // A list or mapping as a key, or an empty key, is never a field name (and yaml would stringify it).
-            if (!isScalar(pair.key) || pair.key.value === null || typeof pair.key.value === "object") {
-                const at = [pair.key, pair.value].find((n) => isNode(n) && n.range);
-                refuse(isNode(at) && at.range ? at.range[0] : start, "a key must be a plain field name");
-            }
-            checkNodes(pair.key, check);
-            checkNodes(pair.value, check);
-        }
-    }
-}
-
-/** The key of the map entry whose key starts at `offset` (the second of two equal keys). */
-function duplicateKeyAt(doc: Document, offset: number): string | undefined {
-    let found: string | undefined;
-    visit(doc, {
-        Pair(_, pair) {
-            if (isPair(pair) && isScalar(pair.key) && pair.key.range?.[0] === offset) {
-                found = String(pair.key.value);
-                return visit.BREAK;
-            }
-            return undefined;
-        },
-    });
-    return found;
-}
-
-function tooLargeMessage(bytes: number): string {
-    return `is ${bytes} bytes; a site file may be at most ${MAX_SITE_FILE_BYTES} bytes (64 KiB)`;
-}
-
 /** Validates the text of one file (per-file rules only; no folder, allowed domains, or other sites). */
 export function parseSiteFile(file: string, text: string): { spec?: SiteSpec; problems: SiteProblem[] } {
     const bytes = Buffer.byteLength(text, "utf8");
     if (bytes > MAX_SITE_FILE_BYTES) return { problems: [{ file, message: tooLargeMessage(bytes) }] };
     const { spec, problems } = analyzeText(file, text);
     return spec !== undefined ? { spec, problems } : { problems };
-}
-
-// ---------------------------------------------------------------------------------------------
-// The folder.
-
-const utf8 = new TextDecoder("utf-8", { fatal: true });
-
-/** The offset of the first byte that is not valid UTF-8, or -1. */
-function firstInvalidUtf8(bytes: Uint8Array): number {
-    let i = 0;
-    while (i < bytes.length) {
-        const b = bytes[i];
-        if (b < 0x80) {
-            i++;
-            continue;
-        }
-        let need: number;
-        let min = 0x80;
-        let max = 0xbf;
-        if (b >= 0xc2 && b <= 0xdf) need = 1;
-        else if (b >= 0xe0 && b <= 0xef) {
-            need = 2;
-            if (b === 0xe0) min = 0xa0; // overlong
-            if (b === 0xed) max = 0x9f; // surrogates
-        } else if (b >= 0xf0 && b <= 0xf4) {
-            need = 3;
-            if (b === 0xf0) min = 0x90; // overlong
-            if (b === 0xf4) max = 0x8f; // above U+10FFFF
-        } else return i;
-        for (let k = 1; k <= need; k++) {
-            const c = bytes[i + k];
-            if (c === undefined || c < (k === 1 ? min : 0x80) || c > (k === 1 ? max : 0xbf)) return i;
-        }
-        i += need + 1;
-    }
-    return -1;
-}
-
-function notUtf8Problem(file: string, bytes: Uint8Array): SiteProblem {
-    const offset = firstInvalidUtf8(bytes);
-    const message = "is not valid UTF-8; save the file as UTF-8";
-    if (offset < 0) return { file, message };
-    const lineStart = bytes.lastIndexOf(0x0a, offset - 1) + 1;
-    let line = 1;
-    for (let i = 0; i < lineStart; i++) if (bytes[i] === 0x0a) line++;
-    const column = utf8.decode(bytes.subarray(lineStart, offset)).length + 1;
-    const byte = bytes[offset].toString(16).toUpperCase().padStart(2, "0");
-    return { file, line, column, message: `is not valid UTF-8 (byte 0x${byte}); save the file as UTF-8` };
-}
-
-function describeKind(stat: fs.Stats): string {
-    if (stat.isDirectory()) return "a folder";
-    if (stat.isFIFO()) return "a named pipe";
-    if (stat.isSocket()) return "a socket";
-    if (stat.isBlockDevice() || stat.isCharacterDevice()) return "a device";
-    return "not a regular file";
-}
-
-function errorCode(e: unknown): string {
-    return typeof e === "object" && e !== null && "code" in e ? String((e as { code: unknown }).code) : String(e);
-}
-
-/** Reads one site file, refusing what is not a small, regular, UTF-8 file inside the folder. */
-function readSiteFile(realDir: string, filePath: string, file: string, isSymlink: boolean): { text?: string; problem?: SiteProblem } {
-    let real = path.join(realDir, path.basename(filePath));
-    if (isSymlink) {
-        try {
-            real = fs.realpathSync(filePath);
-        } catch (e) {
-            const message = `is a symbolic link that cannot be followed (${errorCode(e)}); a site file is a regular file in the sites folder`;
-            return { problem: { file, message } };
-        }
-        // A link out of the folder would let a file elsewhere (another stack's site) define a site here.
-        if (isOutside(path.relative(realDir, real))) {
-            const message = `is a symbolic link to ${real}, outside the sites folder; a site file must live in the folder`;
-            return { problem: { file, message } };
-        }
-    }
-    let stat: fs.Stats;
-    try {
-        stat = fs.statSync(real);
-    } catch (e) {
-        return { problem: { file, message: `cannot be read (${errorCode(e)})` } };
-    }
-    if (!stat.isFile()) {
-        return { problem: { file, message: `is ${describeKind(stat)}, not a regular file; a site file is a regular .yaml file` } };
-    }
-    if (stat.size > MAX_SITE_FILE_BYTES) return { problem: { file, message: tooLargeMessage(stat.size) } };
-    let bytes: Buffer;
-    try {
-        bytes = fs.readFileSync(real);
-    } catch (e) {
-        return { problem: { file, message: `cannot be read (${errorCode(e)})` } };
-    }
-    if (bytes.length > MAX_SITE_FILE_BYTES) return { problem: { file, message: tooLargeMessage(bytes.length) } };
-    try {
-        return { text: utf8.decode(bytes) };
-    } catch {
-        return { problem: notUtf8Problem(file, bytes) };
-    }
 }
 
 function at(fact: Located, file: string): string {
@@ -819,6 +223,7 @@ export function loadSites(dir: string, options: LoadSitesOptions = {}): SiteSpec
     });
 
     const allowedDomains = (options.allowedDomains ?? []).map(normalizeDomain).filter((d) => d.length > 0);
+    const previewDomain = options.previewDomain ? normalizeDomain(options.previewDomain) : undefined;
     const ids = new Map<string, { fact: Located; file: string }>();
     const hosts = new Map<string, { fact: Located; file: string; id: string }>();
     const problems: SiteProblem[] = [];
@@ -854,6 +259,18 @@ export function loadSites(dir: string, options: LoadSitesOptions = {}): SiteSpec
                     message:
                         `${quote(host.value)} is also a hostname of site ${quote(first.id)} (${at(first.fact, first.file)}); ` +
                         "a hostname routes to one site only",
+                });
+            }
+            if (previewDomain && isUnderDomain(host.value, [previewDomain])) {
+                found.push({
+                    file,
+                    line: host.line,
+                    column: host.column,
+                    field: host.field,
+                    message:
+                        `${quote(host.value)} is under the stack's preview domain ${previewDomain} (release.previewDomain), ` +
+                        "where the platform serves <id>." +
+                        `${previewDomain} on the other color itself: two Ingresses would claim one host; use a hostname outside it`,
                 });
             }
             if (allowedDomains.length > 0 && !isUnderDomain(host.value, allowedDomains)) {

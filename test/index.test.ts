@@ -125,6 +125,15 @@ describe("the program with bad input", () => {
         expect(resources).to.deep.equal([]);
     });
 
+    it("refuses a site hostname under the stack's preview domain, registering nothing", async () => {
+        // stg's preview domain is preview.cloud2-stg.example.com: it would serve this host for site "shop" too.
+        const { error, resources } = await runFailingProgram({
+            sites: { "shop.yaml": siteFile("shop"), "blog.yaml": siteFile("blog", { hostnames: ["shop.preview.cloud2-stg.example.com"] }) },
+        });
+        expect(error.message).to.contain("blog.yaml").and.contain("hostnames[0]").and.contain("preview domain");
+        expect(resources).to.deep.equal([]);
+    });
+
     it("fails on a missing sites folder rather than deleting every site", async () => {
         const { error, resources } = await runFailingProgram({ config: { sitesDir: "sites/nowhere" } });
         expect(error.message).to.contain("nowhere");

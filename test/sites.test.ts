@@ -455,6 +455,29 @@ describe("loadSites", () => {
             /"badexample.com" is not under a domain allowed on this stack \(example.com, example.org\)/,
         );
     });
+
+    it("with previewDomain, refuses a hostname equal to it or under it: the platform serves <id>.<previewDomain> itself", () => {
+        const previewDomain = "preview.example.com";
+        const good = sitesDir({ "rrr.yaml": site("rrr", "rrr.example.com, xpreview.example.com, preview.example.org") });
+        expect(loadSites(good, { previewDomain })).to.have.length(1);
+        const dir = sitesDir({
+            "rrr.yaml": site("rrr", "rrr.example.com, preview.example.com"),
+            "shop.yaml": site("shop", "shop.preview.example.com"),
+        });
+        expect(loadSites(dir)).to.have.length(2);
+        const error = loadError(dir, { previewDomain, allowedDomains: ["example.com"] });
+        expect(error.problems).to.have.length(2);
+        expectProblem(
+            error,
+            { file: path.join(dir, "rrr.yaml"), line: 4, column: 30, field: "hostnames[1]" },
+            /"preview.example.com" is under the stack's preview domain preview.example.com \(release.previewDomain\).*two Ingresses would claim one host/,
+        );
+        expectProblem(
+            error,
+            { file: path.join(dir, "shop.yaml"), line: 4, column: 13, field: "hostnames[0]" },
+            /"shop.preview.example.com" is under the stack's preview domain/,
+        );
+    });
 });
 
 describe("parseSiteFile", () => {

@@ -220,7 +220,7 @@ export function planSite(site: NewSite, target: StackSites, options: { root?: st
     // The folder as it is: it must load, or the pull request fails whatever the new file holds.
     let existing: SiteSpec[];
     try {
-        existing = loadSites(target.sitesDir, { allowedDomains: target.allowedDomains });
+        existing = loadSites(target.sitesDir, { allowedDomains: target.allowedDomains, previewDomain: target.previewDomain });
     } catch (e) {
         const message = e instanceof Error ? e.message : String(e);
         reasons.push(
@@ -275,7 +275,7 @@ function loadWithNewFile(target: StackSites, name: string, text: string): (SiteP
             fs.copyFileSync(path.join(target.sitesDir, entry), path.join(copy, entry));
         }
         fs.writeFileSync(path.join(copy, name), text, { flag: "wx" });
-        loadSites(copy, { allowedDomains: target.allowedDomains });
+        loadSites(copy, { allowedDomains: target.allowedDomains, previewDomain: target.previewDomain });
         return [];
     } catch (e) {
         if (!(e instanceof SiteFileError)) throw e;

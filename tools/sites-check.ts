@@ -36,7 +36,11 @@ export interface StackCheck {
 export function checkStack(target: StackSites, cwd: string = process.cwd()): StackCheck {
     const sitesDir = shownPath(target.sitesDir, cwd);
     try {
-        return { stack: target.stack, sitesDir, sites: loadSites(target.sitesDir, { allowedDomains: target.allowedDomains }) };
+        return {
+            stack: target.stack,
+            sitesDir,
+            sites: loadSites(target.sitesDir, { allowedDomains: target.allowedDomains, previewDomain: target.previewDomain }),
+        };
     } catch (e) {
         return { stack: target.stack, sitesDir, error: e instanceof Error ? e : new Error(String(e)) };
     }

@@ -19,6 +19,8 @@ export interface StackSites {
     readonly sitesDir: string;
     /** wp-platform:allowedDomains; empty when the stack does not restrict hostnames. */
     readonly allowedDomains: readonly string[];
+    /** wp-platform:release.previewDomain: no site hostname may be under it. */
+    readonly previewDomain?: string;
 }
 
 /** The stacks of the project at `root`: one per Pulumi.<stack>.yaml, sorted by name. */
@@ -50,7 +52,7 @@ export function stackSites(stack: string, root: string = ROOT): StackSites {
         );
     }
     const config = parseConfig(readStackConfig(file), stack, root);
-    return { stack, sitesDir: config.sitesDir, allowedDomains: config.allowedDomains };
+    return { stack, sitesDir: config.sitesDir, allowedDomains: config.allowedDomains, previewDomain: config.release.previewDomain };
 }
 
 /** `p` relative to the working directory when under it (as the loader shows paths), else absolute. */
