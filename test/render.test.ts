@@ -6,12 +6,21 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import { parse } from "yaml";
-import { mockSecretValue } from "../tools/mocks";
+import { FILES_CLEANUP_HOOK } from "../components/site-files-cleanup";
+import { SERVICE_ACCOUNT, deploymentName, siteChildName, siteObjectName, sitePrefix } from "../src/naming";
+import { diffRuns } from "../tools/diff";
+import { ACCOUNT_ID, mockSecretValue } from "../tools/mocks";
 import type { ProgramRun, Registered } from "../tools/offline";
 import { kubernetesType } from "../tools/render/kubernetes";
 import { type RenderedFiles, RenderValidationError, renderRun, renderStack, runStack, writeRender } from "../tools/render/stack";
 import { KUBERNETES_MODELS_VERSION, KUBERNETES_VERSION, type ObjectToValidate, validateObject } from "../tools/render/validate";
-import { ROOT, runProgram } from "./support/program";
+import { ROOT, configFor, fixtureSites, runProgram } from "./support/program";
+
+/** The render of the fixture sites, with config overrides. */
+const FIXTURES = { sitesDir: fixtureSites("stg") };
+const renderFixtures = (config: Record<string, unknown> = {}) => renderStack("stg", { config: { ...FIXTURES, ...config } });
+/** The file a namespaced Kubernetes object of the platform renders to. */
+const k8sFile = (kind: string, name: string) => `k8s/wp-platform/${kind}-${name}.yaml`;
 
 const tempDirs: string[] = [];
 function tempDir(prefix: string): string {
@@ -55,8 +64,8 @@ describe("render", function () {
     let files: RenderedFiles;
 
     before(async () => {
-        run = await runStack("stg");
-        files = renderRun("stg", run);
+        run = await runStack("stg", { config: FIXTURES });
+        files = renderRun("stg", run, FIXTURES);
     });
 
     after(() => {
@@ -91,34 +100,100 @@ describe("render", function () {
         }
     });
 
-    it("shows <computed> where a value is only known after deployment, and invents none", () => {
-        const account = manifest(files, "k8s/wp-platform/serviceaccount-wordpress.yaml");
-        expect(account.metadata.annotations["eks.amazonaws.com/role-arn"]).to.equal("<computed>");
+    it("shows <computed> where the cloud generates a value, and invents none", () => {
+        const account = manifest(files, k8sFile("serviceaccount", SERVICE_ACCOUNT));
+        expect(account.metadata.annotations["eks.amazonaws.com/role-arn"]).to.equal(`arn:aws:iam::${ACCOUNT_ID}:role/<computed>`);
         expect(cloudRow(files, "platform-files")).to.contain("bucket=<computed>");
-        expect(cloudRow(files, "platform-files-policy")).to.contain("policy=<computed>");
-        expect(cloudRow(files, "rrr/role-policy")).to.contain("policy=<computed>"); // on the bucket's ARN
-        expect(cloudRow(files, "platform-mysql")).to.contain("endpoint=<computed>");
-        // The lookups of the account: placeholders in a policy that is otherwise known.
-        expect(cloudRow(files, "platform-workload-policy")).to.contain("on arn:<computed>:iam::<computed>:role/wp-platform/stg/sites/*");
+        expect(cloudRow(files, "platform-mysql")).to.contain("endpoint=wp-platform-stg.<computed>.eu-west-1.rds.amazonaws.com:3306");
         const all = [...files.values()].join("\n");
-        for (const invented of [
-            "-id",
-            "arn:aws:rds:",
-            "rds.amazonaws.com",
-            "arn:aws:s3:::",
-            ":role/platform",
-            "04da6b54-80e4-46f7-96ec-b56ff0331ba9",
-        ]) {
+        for (const invented of ["-id\n", "-mock", "cmock", "MOCKSECRET", "AbCdEf", "04da6b54-80e4-46f7-96ec-b56ff0331ba9"]) {
             expect(all).not.to.contain(invented);
         }
     });
 
-    it("shows [secret] for every secret", () => {
-        expect(manifest(files, "k8s/wp-platform/secret-rrr.settings.yaml").stringData).to.equal("[secret]");
+    it("renders every policy document in full: a site's role reaches its own prefix alone", () => {
+        expect(files.get("cloud.md")).not.to.match(/olicy=<computed>/);
+        const prefix = sitePrefix("rrr");
+        expect(cloudRow(files, siteChildName("rrr", "role-policy"))).to.contain(
+            "SiteObjects: Allow [s3:GetObject, s3:PutObject, s3:DeleteObject, s3:GetObjectVersion, s3:AbortMultipartUpload] " +
+                `on arn:aws:s3:::<computed>/${prefix}*; ` +
+                `ListSitePrefix: Allow s3:ListBucket on arn:aws:s3:::<computed> if {StringLike: {s3:prefix: [${prefix}, ${prefix}*]}}`,
+        );
+        expect(cloudRow(files, siteChildName("rrr", "role"))).to.contain(
+            `assumeRolePolicy=Allow sts:AssumeRole by {AWS: arn:aws:iam::${ACCOUNT_ID}:role/<computed>}`,
+        );
+        expect(cloudRow(files, "platform-files-policy")).to.contain(
+            "DenyWithoutTLS: Deny s3:* on [arn:aws:s3:::<computed>, arn:aws:s3:::<computed>/*] by * if {Bool: {aws:SecureTransport: false}}",
+        );
+        expect(cloudRow(files, "platform-workload-policy")).to.contain(`on arn:aws:iam::${ACCOUNT_ID}:role/wp-platform/stg/sites/*`);
+        // In full, parsed, in the details.
+        const details = files
+            .get("cloud.md")!
+            .split(`### ${siteChildName("rrr", "role-policy")} `)[1]
+            .split("### ")[0];
+        expect(details).to.contain("Sid: ListSitePrefix").and.to.contain(`- ${prefix}*`);
+    });
+
+    it("shows [secret] for every secret, and a Secret as a valid object with its keys", () => {
+        const name = siteObjectName("rrr", "settings");
+        const secret = manifest(files, k8sFile("secret", name));
+        const registered = run.ofType("kubernetes:core/v1:Secret").find((r) => r.inputs.metadata.name === name)!;
+        const keys = Object.keys(registered.inputs.stringData as object);
+        expect(keys).to.not.be.empty;
+        expect(Object.keys(secret.stringData)).to.have.members(keys);
+        expect(Object.values(secret.stringData).every((v) => v === "[secret]")).to.equal(true);
+        expect(validateObject({ apiVersion: "v1", kind: "Secret", name, file: "", object: secret, markers: new Set() })).to.deep.equal([]);
         expect(cloudRow(files, "platform-db")).to.contain("password=[secret]");
         expect(cloudRow(files, "platform-mysql")).to.contain("password=[secret]");
-        expect(cloudRow(files, "rrr/db-user")).to.contain("plaintextPassword=[secret]");
-        expect(cloudRow(files, "rrr/secret-version")).to.contain("secretString=[secret]");
+        expect(cloudRow(files, siteChildName("rrr", "db-user"))).to.contain("plaintextPassword=[secret]");
+        expect(cloudRow(files, siteChildName("rrr", "secret-version"))).to.contain("secretString=[secret]");
+    });
+
+    it("shows a field under ignoreChanges as kept from the first deployment", () => {
+        const file = k8sFile("job", siteObjectName("rrr", "install"));
+        const install = run.ofType("kubernetes:batch/v1:Job").find((r) => r.inputs.metadata.name === siteObjectName("rrr", "install"))!;
+        expect(install.ignoreChanges).to.include("spec.template.spec.containers[0].image");
+        expect(manifest(files, file).spec.template.spec.containers[0].image).to.equal("<as first deployed>");
+        expect(files.get(file)).to.match(/# Options: .*ignoreChanges: .*spec\.template\.spec\.containers\[0\]\.image/);
+        const verify = manifest(files, k8sFile("job", siteObjectName("rrr", "verify")));
+        expect(verify.spec.template.spec.containers[0].image).to.match(/@sha256:/);
+    });
+
+    it("differs from another render exactly where a preview would show a change", async () => {
+        // A new digest on both colors: the Deployments, the canary record and the release Jobs change;
+        // install and activate-theme ignore their image, so a preview shows nothing for them.
+        const release = {
+            ...JSON.parse(configFor("stg")["wp-platform:release"]),
+            blue: `sha256:${"a".repeat(64)}`,
+            green: `sha256:${"b".repeat(64)}`,
+        };
+        const newRun = await runStack("stg", { config: { ...FIXTURES, release } });
+        const after = renderRun("stg", newRun, FIXTURES);
+        const changedFiles = [...after.keys()].filter((f) => f.startsWith("k8s/") && after.get(f) !== files.get(f)).sort();
+        const changed = diffRuns(run, newRun).changed;
+        const filesOf = (urns: readonly string[]) =>
+            [...files.keys()].filter((f) => urns.some((urn) => files.get(f)!.includes(`# Pulumi resource: ${urn}\n`))).sort();
+        expect(changedFiles).to.deep.equal(filesOf(changed));
+        expect(changedFiles).to.include(k8sFile("deployment", deploymentName("blue")));
+        expect(changedFiles).to.include(k8sFile("job", siteObjectName("rrr", "verify")));
+        const provisioning = ["install", "activate-theme"] as const;
+        for (const job of provisioning) expect(changedFiles).not.to.include(k8sFile("job", siteObjectName("rrr", job)));
+    });
+
+    it("shows protect, retainOnDelete and the hooks run after a delete", async () => {
+        const section = files.get("cloud.md")!.split("## Resource hooks")[1].split("## Details")[0];
+        expect(section).to.contain(`- \`${FILES_CLEANUP_HOOK}\`: the engine runs it after it deletes Site \`harbor-cafe\`, Site \`rrr\`.`);
+        const prod = await renderStack("prod", { config: { sitesDir: fixtureSites("prod") } });
+        expect(cloudRow(prod, siteChildName("bluelaunch", "db"))).to.contain("(retainOnDelete)");
+        expect(cloudRow(prod, "platform-files")).to.contain("(protect)");
+    });
+
+    it("renders the stack outputs, unknowns and secrets marked", () => {
+        const outputs = parse(files.get("outputs.yaml")!);
+        expect(Object.keys(outputs)).to.have.members(Object.keys(run.outputs));
+        expect(Object.keys(outputs.sites)).to.deep.equal(["harbor-cafe", "rrr"]);
+        expect(outputs.sites.rrr.url).to.equal("https://rrr.cloud2-stg.example.com/");
+        expect(outputs.bucket).to.equal("<computed>");
     });
 
     it("shows [secret] for any value the program marks secret, whatever its name", () => {
@@ -168,7 +243,7 @@ describe("render", function () {
         writeRender(files, dir);
         const first = readTree(dir);
         expect(first).to.deep.equal(files);
-        writeRender(await renderStack("stg"), dir);
+        writeRender(await renderFixtures(), dir);
         expect(readTree(dir)).to.deep.equal(first);
     });
 
@@ -177,7 +252,7 @@ describe("render", function () {
         writeRender(files, dir);
         expect(fs.existsSync(path.join(dir, "k8s/wp-platform/ingress-rrr.site.yaml"))).to.equal(true);
         const sites = tempDir("wp-sites-");
-        fs.copyFileSync(path.join(ROOT, "sites/stg/harbor-cafe.yaml"), path.join(sites, "harbor-cafe.yaml"));
+        fs.copyFileSync(path.join(fixtureSites("stg"), "harbor-cafe.yaml"), path.join(sites, "harbor-cafe.yaml"));
         writeRender(await renderStack("stg", { config: { sitesDir: sites } }), dir);
         const after = [...readTree(dir).keys()];
         expect(after.filter((f) => f.includes("rrr"))).to.deep.equal([]);

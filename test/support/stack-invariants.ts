@@ -5,10 +5,11 @@ import { SITE_TYPE } from "../../src/naming";
 import type { ProgramRun, Registered } from "./program";
 
 // Kubernetes names (k8s.io/apimachinery validation): most objects take a DNS-1123 subdomain; a
-// Service and a Namespace a DNS-1123 label; a Job's name becomes a label value of its pods, 63 at most.
+// Service and a Namespace a DNS-1123 label; a Job's name becomes a label value of its pods
+// (job-name), so 63 characters at most.
 const DNS_SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const DNS_LABEL = /^(?=.{1,63}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const LABEL_NAME_KINDS = new Set(["Service", "Namespace", "Job"]);
+const LABEL_NAME_KINDS = new Set(["Service", "Namespace"]);
 const LABEL_VALUE = /^(?=.{0,63}$)(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 
 /** AWS and MySQL physical names: the input that holds the name, and its limit. */
@@ -48,6 +49,8 @@ export function stackProblems(run: ProgramRun, siteIds: readonly string[]): stri
         const name = String(r.inputs.metadata?.name);
         const pattern = LABEL_NAME_KINDS.has(kind) ? DNS_LABEL : DNS_SUBDOMAIN;
         if (!pattern.test(name)) problems.push(`${kind} ${JSON.stringify(name)}: not a valid name for a ${kind} (${r.urn})`);
+        if (kind === "Job" && name.length > 63)
+            problems.push(`Job ${JSON.stringify(name)}: ${name.length} characters, at most 63 (${r.urn})`);
         const labels = { ...r.inputs.metadata?.labels, ...r.inputs.spec?.template?.metadata?.labels } as Record<string, unknown>;
         for (const [key, value] of Object.entries(labels)) {
             if (!LABEL_VALUE.test(String(value)))

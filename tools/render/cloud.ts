@@ -97,7 +97,9 @@ export function cloudText(stack: string, resources: readonly Registered[], hooks
     lines.push("", "## Resource hooks", "");
     if (hooks.length === 0) lines.push("None: the program registers no resource hook on this stack.");
     for (const hook of hooks) {
-        const users = resources.filter((r) => r.afterDeleteHooks.includes(hook)).map((r) => `\`${r.name}\``);
+        const users = resources
+            .filter((r) => r.afterDeleteHooks.includes(hook))
+            .map((r) => `${r.type.slice(r.type.lastIndexOf(":") + 1)} \`${r.name}\``);
         lines.push(`- \`${hook}\`: the engine runs it after it deletes ${users.length > 0 ? users.join(", ") : "(no resource names it)"}.`);
     }
     lines.push("", "## Details");
