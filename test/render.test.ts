@@ -12,7 +12,15 @@ import { diffRuns } from "../tools/diff";
 import { ACCOUNT_ID, mockSecretValue } from "../tools/mocks";
 import type { ProgramRun, Registered } from "../tools/offline";
 import { kubernetesType } from "../tools/render/kubernetes";
-import { type RenderedFiles, RenderValidationError, renderRun, renderStack, runStack, writeRender } from "../tools/render/stack";
+import {
+    type RenderedFiles,
+    RenderValidationError,
+    componentCounts,
+    renderRun,
+    renderStack,
+    runStack,
+    writeRender,
+} from "../tools/render/stack";
 import { KUBERNETES_MODELS_VERSION, KUBERNETES_VERSION, type ObjectToValidate, validateObject } from "../tools/render/validate";
 import { ROOT, configFor, fixtureSites, runProgram } from "./support/program";
 
@@ -186,6 +194,14 @@ describe("render", function () {
         const prod = await renderStack("prod", { config: { sitesDir: fixtureSites("prod") } });
         expect(cloudRow(prod, siteChildName("bluelaunch", "db"))).to.contain("(retainOnDelete)");
         expect(cloudRow(prod, "platform-files")).to.contain("(protect)");
+    });
+
+    it("counts each component's resources as a preview does: itself and everything under it", () => {
+        const site = run.get("wp-platform:index:Site", "rrr");
+        const expected = run.resources.filter((r) => r.urn === site.urn || r.parent === site.urn).length;
+        expect(componentCounts(run).find((c) => c.name === "rrr")?.resources).to.equal(expected);
+        expect(files.get("README.md")).to.contain(`| Site \`rrr\` | ${expected} |`);
+        expect(files.get("README.md")).to.contain(`| all the program registers | ${run.resources.length} |`);
     });
 
     it("renders the stack outputs, unknowns and secrets marked", () => {

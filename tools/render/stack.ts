@@ -4,10 +4,10 @@
 import * as fs from "fs";
 import * as path from "path";
 import type * as pulumi from "@pulumi/pulumi";
-import { type ProgramRun, ROOT, configFor, runOffline } from "../offline";
+import { type ProgramRun, ROOT, type Registered, configFor, runOffline } from "../offline";
 import { listStacks, stackFile } from "../stacks";
 import { cloudText, isCloudResource } from "./cloud";
-import { manifestText, manifestsOf, toYaml } from "./kubernetes";
+import { kubernetesType, manifestText, manifestsOf, toYaml } from "./kubernetes";
 import { renderMocks } from "./mocks";
 import { KUBERNETES_MODELS_VERSION, KUBERNETES_VERSION, validateObject } from "./validate";
 import { compareText } from "../../src/text";
@@ -83,7 +83,7 @@ export function renderRun(stack: string, run: ProgramRun, overrides: Record<stri
 
     const files: RenderedFiles = new Map();
     const cloudCount = run.resources.filter(isCloudResource).length;
-    files.set("README.md", readme(stack, manifests.length, cloudCount, overrides));
+    files.set("README.md", readme(stack, manifests.length, cloudCount, overrides) + componentTable(run));
     files.set("cloud.md", cloudText(stack, run.resources, run.hooks));
     files.set("outputs.yaml", outputsText(stack, run));
     for (const manifest of [...manifests].sort((a, b) => compareText(a.file, b.file)))
@@ -99,6 +99,45 @@ function outputsText(stack: string, run: ProgramRun): string {
     ];
     const outputs = present(run.rawOutputs).value as Record<string, unknown>;
     return `${header.join("\n")}\n${Object.keys(outputs).length > 0 ? toYaml(outputs, []) : "{}\n"}`;
+}
+
+/**
+ * Per component, how many resources it is: itself and everything under it, as `pulumi preview`
+ * counts them (a component is a resource of the plan too). What a new site adds to a preview.
+ */
+export function componentCounts(run: ProgramRun): { type: string; name: string; resources: number; kubernetes: number }[] {
+    const children = new Map<string, Registered[]>();
+    for (const r of run.resources) children.set(r.parent, [...(children.get(r.parent) ?? []), r]);
+    const under = (urn: string): Registered[] => (children.get(urn) ?? []).flatMap((c) => [c, ...under(c.urn)]);
+    return run.resources
+        .filter((r) => !r.custom && r.type !== "pulumi:pulumi:Stack")
+        .map((component) => {
+            const all = [component, ...under(component.urn)];
+            return {
+                type: component.type,
+                name: component.name,
+                resources: all.length,
+                kubernetes: all.filter((r) => r.custom && kubernetesType(r.type)).length,
+            };
+        });
+}
+
+function componentTable(run: ProgramRun): string {
+    const rows = componentCounts(run).map(
+        (c) =>
+            `| ${c.type.slice(c.type.lastIndexOf(":") + 1)} \`${c.name}\` | ${c.resources} | ${c.kubernetes} | ${c.resources - c.kubernetes - 1} |`,
+    );
+    return [
+        "## Resources per component",
+        "",
+        "Each component with everything under it, as `pulumi preview` counts resources (the component itself is one).",
+        "",
+        "| component | resources | Kubernetes objects | other |",
+        "| --- | ---: | ---: | ---: |",
+        ...rows,
+        `| all the program registers | ${run.resources.length} | | |`,
+        "",
+    ].join("\n");
 }
 
 function readme(stack: string, objects: number, cloud: number, overrides: Record<string, unknown>): string {
