@@ -4,7 +4,8 @@ import { execFileSync } from "child_process";
 import * as path from "path";
 import { expect } from "chai";
 import { DEFAULT_OUT, missedTargets, parseArgs } from "../tools/bench";
-import { ROOT } from "./support/program";
+import { checkAddedSite } from "../tools/bench-worker";
+import { ROOT, runProgram, siteFile } from "./support/program";
 
 describe("npm run bench", () => {
     it("writes to a git-ignored file by default, never to the committed baseline", () => {
@@ -44,5 +45,20 @@ describe("npm run bench", () => {
         ]);
         // Not measured (a run without the add check) is not a miss.
         expect(missedTargets({ ...met, addOneSiteDiffsThatSiteOnly: null })).to.deep.equal([]);
+    });
+
+    it("checks that adding one site changes that site's resources and the site index only", async () => {
+        const two = { "alpha.yaml": siteFile("alpha"), "gamma.yaml": siteFile("gamma") };
+        const before = await runProgram({ sites: two });
+        const after = await runProgram({ sites: { ...two, "beta.yaml": siteFile("beta") } });
+        const check = checkAddedSite(before, after, "beta");
+        expect(check.unexpected).to.deep.equal([]);
+        expect(check.added).to.equal(check.siteResources).and.to.be.greaterThan(10);
+        expect(check.removed).to.equal(0);
+        // A change elsewhere is reported.
+        const moved = await runProgram({
+            sites: { ...two, "beta.yaml": siteFile("beta"), "gamma.yaml": siteFile("gamma", { service: "green" }) },
+        });
+        expect(checkAddedSite(before, moved, "beta").unexpected.join("\n")).to.match(/changed: .*gamma/);
     });
 });
