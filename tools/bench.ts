@@ -82,7 +82,7 @@ const METHOD = {
     addOneSite:
         "at N = 1000 (or the largest size), a second run in the same worker with one site more, whose id sorts in the middle; " +
         "diffRuns (tools/diff.ts) of the two runs must be: added = the new Site and its children, removed = none, " +
-        "changed = the site index ConfigMap alone",
+        "changed = objects of the site index alone (its ConfigMap, and the settings Secret that takes the new site)",
 };
 
 interface Options {
@@ -479,7 +479,7 @@ function print(results: Results): void {
     else {
         const verdict = a.result === "ok" ? "ok" : `UNEXPECTED\n  ${a.result.join("\n  ")}`;
         console.log(
-            `adding one site to ${a.sites} (${a.id}): added ${a.added}, removed ${a.removed}, changed ${a.changed} (the site index); ` +
+            `adding one site to ${a.sites} (${a.id}): added ${a.added}, removed ${a.removed}, changed ${a.changed} (objects of the site index); ` +
                 `the new site has ${a.siteResources} resources: ${verdict}`,
         );
     }
