@@ -143,7 +143,7 @@ function createDatabase(name: string, args: PlatformArgs, tags: Record<string, s
         `${name}-db-sg`,
         {
             vpcId: args.network.vpcId,
-            description: `wp-platform ${args.stack}: MySQL from the cluster nodes and the deploy runner only`,
+            description: `wp-platform ${args.stack}: MySQL from the cluster nodes and the deploy runners the stack config admits, nothing else`,
             ingress: [
                 mysqlFrom("MySQL from the cluster nodes", { securityGroups: [args.network.nodeSecurityGroupId] }),
                 // `pulumi up` itself: the MySQL provider creates each site's database and user from the
