@@ -107,7 +107,7 @@ export class Site extends pulumi.ComponentResource {
     readonly prefix: string;
     /** The Job that checks the site's image against the site; its color's Deployment rolls after it. */
     readonly verifyJob: k8s.batch.v1.Job;
-    /** The settings the serving pods read (`<id>.json` of Secret `site-settings`): no admin password. */
+    /** The settings the serving pods read (`<id>.json` in one of the Secrets `site-settings-<n>`): no admin password. */
     readonly servingSettings: pulumi.Output<string>;
 
     constructor(name: string, args: SiteArgs, opts?: pulumi.ComponentResourceOptions) {
