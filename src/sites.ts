@@ -177,13 +177,35 @@ export function parseSiteFile(file: string, text: string): { spec?: SiteSpec; pr
     return spec !== undefined ? { spec, problems } : { problems };
 }
 
+/**
+ * Entries of a sites folder that are not site files and are no mistake: dotfiles (`.gitkeep`) and
+ * README.md. A dotfile named like a site file (`.shop.yaml`) is still read as one.
+ */
+function isLeftAlone(name: string): boolean {
+    return !SITE_FILE_NAME.test(name) && (name.startsWith(".") || name === "README.md");
+}
+
+/**
+ * Any other entry is refused rather than skipped: a site file moved into a subfolder or renamed
+ * (`shop.yaml.bak`) would otherwise stop being read, and the program would delete its site.
+ */
+function notASiteFile(file: string, shownDir: string, entry: fs.Dirent): SiteProblem {
+    const message = entry.isDirectory()
+        ? "is a folder; site files are read from the sites folder itself, never from a subfolder, so a site whose file " +
+          `moved there would be deleted: move it out of ${shownDir}, and put site files directly in it as <id>.yaml`
+        : "is not a site file (<id>.yaml or <id>.yml) and the sites folder holds nothing else but dotfiles and README.md; " +
+          `a site whose file was renamed this way would be deleted: move it out of ${shownDir} or name it <id>.yaml`;
+    return { file, message };
+}
+
 function at(fact: Located, file: string): string {
     return location(file, fact.line, fact.column);
 }
 
 /**
  * Reads every *.yaml / *.yml of `dir`, validates all of them, returns specs sorted by id.
- * Throws one SiteFileError listing every problem of every file.
+ * Throws one SiteFileError listing every problem of every file, and every other entry of the
+ * folder but dotfiles and README.md.
  */
 export function loadSites(dir: string, options: LoadSitesOptions = {}): SiteSpec[] {
     const shownDir = displayPath(dir);
@@ -213,11 +235,12 @@ export function loadSites(dir: string, options: LoadSitesOptions = {}): SiteSpec
         throw new SiteFileError([{ file: shownDir, message: `the sites folder cannot be read (${errorCode(e)})` }], where);
     }
     // Sorted by code unit, not locale: the result must not depend on the directory or the machine.
-    const names = entries.filter((e) => SITE_FILE_NAME.test(e.name)).sort((a, b) => compareText(a.name, b.name));
+    const sorted = entries.filter((e) => !isLeftAlone(e.name)).sort((a, b) => compareText(a.name, b.name));
 
-    const analyses: FileAnalysis[] = names.map((entry) => {
-        const filePath = path.join(dir, entry.name);
+    const analyses: FileAnalysis[] = sorted.map((entry) => {
         const file = path.join(shownDir, entry.name);
+        if (!SITE_FILE_NAME.test(entry.name)) return { file, problems: [notASiteFile(file, shownDir, entry)], hostnames: [] };
+        const filePath = path.join(dir, entry.name);
         const { text, problem } = readSiteFile(realDir, filePath, file, entry.isSymbolicLink());
         return text !== undefined ? analyzeText(file, text) : { file, problems: [problem as SiteProblem], hostnames: [] };
     });

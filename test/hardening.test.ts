@@ -133,6 +133,13 @@ describe("input hardening", () => {
         fs.rmSync(outside, { recursive: true, force: true });
     });
 
+    it("refuses a site file moved into a subfolder or renamed, registering nothing (the site would be deleted)", async () => {
+        const dir = sitesDir({ "shop.yaml.bak": stringify(siteFile("shop")) });
+        fs.mkdirSync(path.join(dir, "sub"));
+        fs.writeFileSync(path.join(dir, "sub", "x.yaml"), stringify(siteFile("x")));
+        await expectRefused(dir, [/shop\.yaml\.bak: is not a site file.*move it out of .* or name it <id>\.yaml/, /sub: is a folder/]);
+    });
+
     it("reports the problems of several bad files together", async () => {
         await expectRefused(sitesDir({ "one.yaml": "- x\n", "two.yaml": stringify(siteFile("two", { service: "red" })) }), [
             "one.yaml:1:1",

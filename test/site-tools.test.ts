@@ -384,7 +384,7 @@ describe("site tools", () => {
                 expect(prod.err[0], args[0]).to.match(/^prod: \d+ problems? in the site files of /);
                 expect(prod.out, args[0]).to.deep.equal([]);
             }
-            const none = run(["README.md", "sites/stg/notes.txt", "sites/other/x.yaml"]);
+            const none = run(["README.md", "sites/other/x.yaml", "sitesx/stg/a.yaml"]);
             expect(none.code).to.equal(0);
             expect(none.out).to.deep.equal([
                 "sites:check: no site file, sites folder or stack file among the given paths; nothing to check",
@@ -408,9 +408,10 @@ describe("site tools", () => {
             expect(of(["sites/stg/a.yaml"])).to.deep.equal(["stg"]);
             expect(of(["sites/stg/a.YML", "/p/sites/prod"])).to.deep.equal(["prod", "stg"]);
             expect(of(["Pulumi.prod.yaml"])).to.deep.equal(["prod"]);
-            expect(
-                of(["Pulumi.qa.yaml", "Pulumi.yaml", "sites/stg/sub/a.yaml", "sites/stg/a.txt", "other/sites/stg/a.yaml"]),
-            ).to.deep.equal([]);
+            // Any entry of a sites folder, at any depth: the loader refuses what is not a site file there.
+            expect(of(["sites/stg/sub/a.yaml"])).to.deep.equal(["stg"]);
+            expect(of(["sites/prod/shop.yaml.bak"])).to.deep.equal(["prod"]);
+            expect(of(["Pulumi.qa.yaml", "Pulumi.yaml", "sites/stgx/a.yaml", "other/sites/stg/a.yaml"])).to.deep.equal([]);
         });
 
         it("checkStack returns the program's SiteFileError for a missing folder, never zero sites", () => {

@@ -78,7 +78,7 @@ describe("loadSites", () => {
         fs.rmSync(root, { recursive: true, force: true });
     });
 
-    it("loads every site file into a spec with defaults resolved, sorted by id, ignoring other files", () => {
+    it("loads every site file, .yaml or .yml, into a spec with defaults resolved, sorted by id", () => {
         const dir = path.join(FIXTURES, "good");
         // Shown relative to the working directory, as an operator types it.
         const shown = (name: string) => path.relative(process.cwd(), path.join(dir, name));
@@ -121,9 +121,38 @@ describe("loadSites", () => {
         expect(ids(backward)).to.deep.equal(["a-site", "b-site", "c-site", "rrr", "rrr-2"]);
     });
 
-    it("ignores files that are not .yaml or .yml, whatever they hold", () => {
-        const dir = sitesDir({ "rrr.yaml": site("rrr"), "README.md": "id: [", "rrr.yaml.bak": "\t: :", notes: "{" });
+    it("leaves dotfiles and README.md alone, whatever they hold", () => {
+        const dir = sitesDir({ "rrr.yaml": site("rrr"), "README.md": "id: [", ".gitkeep": "", ".notes": "{" });
+        fs.mkdirSync(path.join(dir, ".drafts"));
+        fs.writeFileSync(path.join(dir, ".drafts", "shop.yaml"), "id: [");
         expect(loadSites(dir).map((s) => s.file)).to.deep.equal([path.join(dir, "rrr.yaml")]);
+    });
+
+    it("refuses any other entry that is not a site file, a subfolder or a renamed file, saying what to do", () => {
+        // A site file moved into a subfolder or renamed is no longer read: the site would be deleted.
+        const dir = sitesDir({ "rrr.yaml": site("rrr"), "shop.yaml.bak": site("shop"), notes: "{" });
+        fs.mkdirSync(path.join(dir, "sub"));
+        fs.writeFileSync(path.join(dir, "sub", "x.yaml"), site("x"));
+        const error = loadError(dir);
+        expect(error.problems.map((p) => path.basename(p.file))).to.deep.equal(["notes", "shop.yaml.bak", "sub"]);
+        expect(error.message.split("\n")[0]).to.equal(`3 problems in the site files of ${dir}:`);
+        for (const name of ["notes", "shop.yaml.bak"]) {
+            expectProblem(
+                error,
+                { file: path.join(dir, name) },
+                new RegExp(`is not a site file.*: move it out of ${dir} or name it <id>\\.yaml`),
+            );
+        }
+        expectProblem(error, { file: path.join(dir, "sub") }, new RegExp(`is a folder.*: move it out of ${dir}`));
+        // With the others, never instead of them.
+        fs.writeFileSync(path.join(dir, "rrr.yaml"), site("rrr", "RRR.example.com"));
+        expect(loadError(dir).problems.map((p) => path.basename(p.file))).to.deep.equal(["notes", "rrr.yaml", "shop.yaml.bak", "sub"]);
+    });
+
+    it("still reads a dotfile named like a site file, as a site file", () => {
+        // Renaming shop.yaml to .shop.yaml must not remove the site silently either.
+        const dir = sitesDir({ ".shop.yaml": site("shop") });
+        expectProblem(loadError(dir), { file: path.join(dir, ".shop.yaml"), line: 1, column: 5, field: "id" }, /base name/);
     });
 
     it("reads an existing empty folder as zero sites", () => {
@@ -190,9 +219,9 @@ describe("loadSites", () => {
 
     it("follows a symbolic link to a file inside the folder", () => {
         const dir = sitesDir();
-        fs.mkdirSync(path.join(dir, "files"));
-        fs.writeFileSync(path.join(dir, "files", "rrr.yaml"), site("rrr"));
-        fs.symlinkSync(path.join("files", "rrr.yaml"), path.join(dir, "rrr.yaml"));
+        fs.mkdirSync(path.join(dir, ".files"));
+        fs.writeFileSync(path.join(dir, ".files", "rrr.yaml"), site("rrr"));
+        fs.symlinkSync(path.join(".files", "rrr.yaml"), path.join(dir, "rrr.yaml"));
         expect(loadSites(dir).map((s) => s.id)).to.deep.equal(["rrr"]);
     });
 

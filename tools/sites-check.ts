@@ -2,26 +2,26 @@
 // same loader (loadSites), same stack config (sitesDir, allowedDomains), same messages.
 //
 //   npm run sites:check                          every stack (one per Pulumi.<stack>.yaml)
-//   npm run sites:check -- sites/stg/rrr.yaml    the stacks these paths belong to (a site file,
-//                                                a sites folder, or a Pulumi.<stack>.yaml);
+//   npm run sites:check -- sites/stg/rrr.yaml    the stacks these paths belong to (a path in a
+//                                                sites folder, or a Pulumi.<stack>.yaml);
 //                                                other paths are ignored: what a pre-commit hook passes
 //
 // Exit 0 with one line per stack when all is valid; exit 1 listing every problem otherwise.
 // Imports no @pulumi/* module, so it starts fast (see package.json, scripts.sites:check).
 import * as path from "path";
+import { isOutside } from "../src/site-problems";
 import { loadSites, type SiteSpec } from "../src/sites";
 import { compareText } from "../src/text";
 import { listStacks, ROOT, shownPath, stackFile, type StackSites, stackSites } from "./stacks";
 
-const SITE_FILE = /\.ya?ml$/i;
 const STACK_FILE = /^Pulumi\.(.+)\.ya?ml$/;
 
 export const USAGE = `usage: npm run sites:check [-- <path>...]
 
 Validates the site files of every stack (one per Pulumi.<stack>.yaml), with each stack's
 wp-platform:sitesDir and wp-platform:allowedDomains, exactly as the program does.
-With paths (site files, sites folders, stack files), checks only the stacks they belong to
-and ignores the other paths.`;
+With paths (sites folders or anything in them, stack files), checks only the stacks they
+belong to and ignores the other paths.`;
 
 /** The outcome for one stack: its sites when valid, else the error the program would throw. */
 export interface StackCheck {
@@ -46,7 +46,7 @@ export function checkStack(target: StackSites, cwd: string = process.cwd()): Sta
     }
 }
 
-/** The stacks that `paths` (relative to `cwd`) belong to: site files, sites folders, stack files. */
+/** The stacks that `paths` (relative to `cwd`) belong to: sites folders and what is in them, stack files. */
 export function stacksOfPaths(
     paths: readonly string[],
     targets: readonly StackSites[],
@@ -60,8 +60,10 @@ export function stacksOfPaths(
         const stack = STACK_FILE.exec(path.basename(p))?.[1];
         if (stack !== undefined && path.dirname(p) === path.resolve(root) && known.has(stack)) found.add(stack);
         for (const target of targets) {
-            const dir = path.resolve(target.sitesDir);
-            if (p === dir || (path.dirname(p) === dir && SITE_FILE.test(p))) found.add(target.stack);
+            // Any path in the folder, not only site files: the loader refuses a subfolder or a
+            // renamed file there (a site moved out of reach would be deleted).
+            const relative = path.relative(path.resolve(target.sitesDir), p);
+            if (relative === "" || !isOutside(relative)) found.add(target.stack);
         }
     }
     return found;
