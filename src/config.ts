@@ -246,7 +246,7 @@ export function parseConfig(raw: Readonly<Record<string, string>>, stack: string
             inFile = positions !== undefined && positions.keyAt(fullKey) === undefined;
         }
         details.push({
-            key: [fullKey, ...keyPath].reduce<string>((k, p) => (typeof p === "number" ? `${k}[${p}]` : `${k}.${p}`), "").slice(1),
+            key: dottedKey(fullKey, keyPath),
             message,
             file: inFile ? stackFile : undefined,
             position,
@@ -283,9 +283,15 @@ export function parseConfig(raw: Readonly<Record<string, string>>, stack: string
         for (const issue of result.error.issues) {
             const [key, ...rest] = issue.path.map((p) => (typeof p === "number" ? p : String(p)));
             if (issue.code === "unrecognized_keys") {
+                const known = objectKeysAt(configSchema.shape[key as keyof Parsed], rest) ?? [];
+                const where = dottedKey(`${NAMESPACE}:${String(key)}`, rest);
                 for (const unknown of issue.keys) {
                     const keyPath = [...rest, unknown];
-                    problem(String(key), keyPath, "unknown key", { value: valueAt(values[String(key)], keyPath) });
+                    const guess = closest(unknown, known);
+                    const message =
+                        `unknown key${guess ? ` (did you mean ${guess}?)` : ""}` +
+                        (known.length > 0 ? `; known keys of ${where}: ${known.join(", ")}` : "");
+                    problem(String(key), keyPath, message, { value: valueAt(values[String(key)], keyPath) });
                 }
                 continue;
             }
@@ -325,6 +331,35 @@ function ipv4CidrProblem(cidr: string): string | undefined {
         const network = address - (address % hostBits);
         const dotted = [24, 16, 8, 0].map((shift) => Math.floor(network / 2 ** shift) % 256).join(".");
         return `has host bits set: the network is ${dotted}/${bits}`;
+    }
+    return undefined;
+}
+
+/** `wp-platform:database.adminCidrs[0]`. */
+function dottedKey(fullKey: string, keyPath: readonly (string | number)[]): string {
+    return keyPath.reduce<string>((k, p) => (typeof p === "number" ? `${k}[${p}]` : `${k}.${p}`), fullKey);
+}
+
+/** The keys of the object that `schema` expects at `keyPath` (through defaults, optionals and lists), if it is one. */
+function objectKeysAt(schema: z.core.$ZodType | undefined, keyPath: readonly (string | number)[]): string[] | undefined {
+    let node = schema;
+    let i = 0;
+    while (node !== undefined) {
+        const def = node._zod.def;
+        if (def.type === "default" || def.type === "prefault" || def.type === "optional" || def.type === "nullable") {
+            node = (def as z.core.$ZodDefaultDef | z.core.$ZodPrefaultDef | z.core.$ZodOptionalDef | z.core.$ZodNullableDef).innerType;
+        } else if (def.type === "pipe") {
+            node = (def as z.core.$ZodPipeDef).in;
+        } else if (i === keyPath.length) {
+            return def.type === "object" ? Object.keys((def as z.core.$ZodObjectDef).shape) : undefined;
+        } else if (def.type === "object") {
+            node = (def as z.core.$ZodObjectDef).shape[String(keyPath[i++])];
+        } else if (def.type === "array") {
+            node = (def as z.core.$ZodArrayDef).element;
+            i++;
+        } else {
+            return undefined;
+        }
     }
     return undefined;
 }

@@ -185,10 +185,22 @@ describe("config errors", () => {
         ]);
     });
 
-    it("point at an unknown key inside an object", () => {
+    it("point at an unknown key inside an object, and suggest the one meant", () => {
         const { raw, text } = project((t) => t.replace("    idleReplicas: 1", "    idleReplicas: 1\n    activ: green"));
         expect(problemsOf(raw, root)).to.deep.equal([
-            `Pulumi.stg.yaml:${at(text, "green", "activ:")}: wp-platform:release.activ: unknown key (got "green")`,
+            `Pulumi.stg.yaml:${at(text, "green", "activ:")}: wp-platform:release.activ: unknown key (did you mean active?); ` +
+                `known keys of wp-platform:release: active, blue, green, idleReplicas, previewDomain (got "green")`,
+        ]);
+    });
+
+    it("suggest the key meant at any depth, and list the known keys when none is close", () => {
+        const problems = problemsOf(
+            configFor("stg", { wordpress: { requests: { cpuu: "1" } }, ingress: { classname: "nginx" }, jobs: { retries: 3 } }),
+        );
+        expect(problems).to.deep.equal([
+            'wp-platform:wordpress.requests.cpuu: unknown key (did you mean cpu?); known keys of wp-platform:wordpress.requests: cpu, memory (got "1")',
+            'wp-platform:ingress.classname: unknown key (did you mean className?); known keys of wp-platform:ingress: className, controllerNamespace, clusterIssuer, tlsSecretName (got "nginx")',
+            "wp-platform:jobs.retries: unknown key; known keys of wp-platform:jobs: backoffLimit, deadlineSeconds (got 3)",
         ]);
     });
 
