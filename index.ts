@@ -6,16 +6,16 @@ import { Release } from "./components/release";
 import { Site, siteUrlOf } from "./components/site";
 import { SiteIndex } from "./components/site-index";
 import { siteFilesCleanupHook } from "./components/site-files-cleanup";
-import { type Color, parseConfig } from "./src/config";
+import { type Color } from "./src/config";
 import { deferred } from "./src/deferred";
 import { colorImage, colorsInUse, otherColor, siteColor } from "./src/release";
 import { siteIndexSizeProblems } from "./src/settings";
-import { type SiteSpec, loadSites } from "./src/sites";
+import { loadStack } from "./src/site-stack";
+import { type SiteSpec } from "./src/sites";
 
-// Both throw, listing every problem, before any resource is registered: a run that skipped a bad
-// site file would make `pulumi up` delete that site.
-const config = parseConfig(pulumi.runtime.allConfig(), pulumi.getStack(), __dirname);
-const specs = loadSites(config.sitesDir, { allowedDomains: config.allowedDomains, previewDomain: config.release.previewDomain });
+// Throws one error listing every problem of the config and of the site files, before any resource
+// is registered: a run that skipped a bad site file would make `pulumi up` delete that site.
+const { config, specs } = loadStack(pulumi.runtime.allConfig(), pulumi.getStack(), __dirname);
 // The pods read the site index and the sites' settings from mounted Kubernetes objects, 1 MiB each.
 const sizeProblems = siteIndexSizeProblems(
     specs,

@@ -24,6 +24,7 @@ const digest = z.string().refine((s) => DIGEST.test(s), {
         `${JSON.stringify(issue.input)} is not a digest: images are pinned as "sha256:<64 hex>", never by a tag` +
         ` (\`docker buildx imagetools inspect <image>:<tag>\` prints the digest of a tag)`,
 });
+const domain = z.string().regex(DOMAIN, "a lowercase DNS domain");
 const k8sName = z.string().regex(K8S_NAME, "a Kubernetes name: lowercase letters, digits and hyphens, at most 63");
 /** An IPv4 network of at most a /8, written as its network address ("10.20.0.0/16", "203.0.113.7/32"). */
 const ipv4Cidr = z.string().superRefine((s, ctx) => {
@@ -39,7 +40,7 @@ const releaseSchema = z
         green: digest,
         // An HPA cannot scale to zero without a feature gate: the spare color keeps at least one pod.
         idleReplicas: z.number().int().min(1, "at least 1: the spare color keeps one pod").max(10).default(1),
-        previewDomain: z.string().regex(DOMAIN, "a lowercase DNS domain").optional(),
+        previewDomain: domain.optional(),
     })
     .strict();
 
@@ -135,7 +136,7 @@ const configSchema = z.object({
     }),
     release: releaseSchema,
     namespace: k8sName.default("wp-platform"),
-    allowedDomains: z.array(z.string().regex(DOMAIN, "a lowercase DNS domain")).default([]),
+    allowedDomains: z.array(domain).default([]),
     retainDataOnDelete: z.boolean().default(false),
     deletionProtection: z.boolean().optional(),
     adminEmail: z.email("an e-mail address"),
@@ -312,9 +313,52 @@ export function parseConfig(raw: Readonly<Record<string, string>>, stack: string
     return {
         ...parsed,
         stack,
-        sitesDir: path.resolve(projectRoot, parsed.sitesDir ?? path.join("sites", stack)),
+        sitesDir: sitesDirOf(projectRoot, stack, parsed.sitesDir),
         deletionProtection: parsed.deletionProtection ?? parsed.retainDataOnDelete,
     };
+}
+
+/** What the site files are checked with: where they are, and the stack's rules for their hostnames. */
+export interface SiteOptions {
+    /** Absolute; undefined when wp-platform:sitesDir is set to something that is not a folder name. */
+    readonly sitesDir?: string;
+    readonly allowedDomains: readonly string[];
+    readonly previewDomain?: string;
+}
+
+/**
+ * The site options of a config that parseConfig refuses: each one that is valid on its own (an
+ * invalid allowed domain is left out, an invalid previewDomain is none). So that a config problem
+ * never hides the site files' problems: the program and sites:check report both at once.
+ */
+export function siteOptionsOf(raw: Readonly<Record<string, string>>, stack: string, projectRoot: string): SiteOptions {
+    const values = new Map<string, string>();
+    for (const [fullKey, value] of Object.entries(raw)) {
+        const [ns, key] = splitKey(fullKey);
+        if (ns === NAMESPACE) values.set(key, value);
+    }
+    const json = (key: string): unknown => {
+        try {
+            return JSON.parse(values.get(key) ?? "null");
+        } catch {
+            return undefined;
+        }
+    };
+    const sitesDir = values.get("sitesDir");
+    const allowed = json("allowedDomains");
+    const release = json("release");
+    const preview = domain.safeParse(
+        typeof release === "object" && release !== null ? (release as Record<string, unknown>).previewDomain : undefined,
+    );
+    return {
+        sitesDir: sitesDir === "" ? undefined : sitesDirOf(projectRoot, stack, sitesDir),
+        allowedDomains: Array.isArray(allowed) ? allowed.filter((d) => domain.safeParse(d).success) : [],
+        previewDomain: preview.success ? preview.data : undefined,
+    };
+}
+
+function sitesDirOf(projectRoot: string, stack: string, sitesDir: string | undefined): string {
+    return path.resolve(projectRoot, sitesDir ?? path.join("sites", stack));
 }
 
 function ipv4CidrProblem(cidr: string): string | undefined {

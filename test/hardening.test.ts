@@ -158,6 +158,40 @@ describe("input hardening", () => {
         );
     });
 
+    it("lists the problems of the config and of every site file together, registering nothing", async () => {
+        // A config error must not hide the site files' problems: one run shows all of them.
+        const typo = stringify(siteFile("typo")) + "hostname: typo.cloud2-stg.example.com\n";
+        const outside = stringify(siteFile("outside", { hostnames: ["outside.example.net"] }));
+        const blog = stringify(siteFile("blog", { hostnames: ["shop.preview.cloud2-stg.example.com"] }));
+        const release = { active: "bleu", blue: D, green: D, previewDomain: "preview.cloud2-stg.example.com" };
+        await expectRefused(
+            sitesDir({ "typo.yaml": typo, "outside.yaml": outside, "blog.yaml": blog }),
+            [
+                /^1 problem in the stack config:\n {2}wp-platform:release\.active: blue or green \(got "bleu"\)\n3 problems in the site files of /,
+                /typo\.yaml:6:1: hostname: unknown field; did you mean "hostnames"/,
+                // allowedDomains and release.previewDomain parsed: their rules still apply.
+                /outside\.yaml:5:5: hostnames\[0\]: "outside\.example\.net" is not under a domain allowed/,
+                /blog\.yaml:5:5: hostnames\[0\]: .* is under the stack's preview domain/,
+            ],
+            { release },
+        );
+    });
+
+    it("checks the site files with no allowed domains when allowedDomains is itself wrong", async () => {
+        const typo = stringify(siteFile("typo", { hostnames: ["typo.example.net"] })) + "hostname: x\n";
+        const dir = sitesDir({ "typo.yaml": typo });
+        try {
+            const { error, resources } = await runFailingProgram({ config: { sitesDir: dir, allowedDomains: "cloud2-stg.example.com" } });
+            expect(error.message)
+                .to.contain("wp-platform:allowedDomains")
+                .and.match(/typo\.yaml:6:1: hostname: unknown field/);
+            expect(error.message).not.to.contain("not under a domain allowed");
+            expect(resources).to.deep.equal([]);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
     it("refuses a config with an unknown key or a wrong type, registering nothing", async () => {
         await expectRefused(sitesDir({}), ["wp-platform:retainDataOnDelet: unknown key", "wp-platform:release.idleReplicas"], {
             retainDataOnDelet: "true",

@@ -396,7 +396,31 @@ describe("site tools", () => {
             fs.writeFileSync(path.join(root, "Pulumi.qa.yaml"), "config:\n  wp-platform:image: wordpress:latest\n");
             const { err, io } = capture();
             expect(runSitesCheck(["sites/stg"], { ...io, root })).to.equal(1);
-            expect(err[0]).to.match(/^qa: cannot read the stack config \(.*Pulumi\.qa\.yaml\): \d+ problems in the stack config:/);
+            expect(err[0]).to.match(/^qa: \d+ problems in the stack config:\n {2}Pulumi\.qa\.yaml:/);
+            expect(err[0]).to.include("\n  Pulumi.qa.yaml: wp-platform:release: required");
+            expect(err[0]).to.match(/\n1 problem in the site files of .*sites\/qa:\n.*the sites folder does not exist/);
+            fs.writeFileSync(path.join(root, "Pulumi.qa.yaml"), "config:\n  wp-platform:image: [\n");
+            const unreadable = capture();
+            expect(runSitesCheck(["sites/stg"], { ...unreadable.io, root })).to.equal(1);
+            expect(unreadable.err[0]).to.match(/^qa: cannot read the stack config \(.*Pulumi\.qa\.yaml\): /);
+        });
+
+        it("lists a stack's config problems and its site files' problems together, as the program does", () => {
+            const typo = `${SCHEMA_LINE}\nid: shop\nname: Shop\ntheme: twentytwentythree\nhostname: shop.cloud2-stg.example.com\n`;
+            const root = projectRoot({ stg: { "rrr.yaml": stgSite("rrr"), "shop.yaml": typo } });
+            const stackFile = path.join(root, "Pulumi.stg.yaml");
+            fs.writeFileSync(stackFile, fs.readFileSync(stackFile, "utf8").replace("active: blue", "active: bleu"));
+            const { out, err, io } = capture();
+            expect(runSitesCheck(["sites/stg/shop.yaml"], { ...io, root, cwd: root })).to.equal(1);
+            expect(out).to.deep.equal([]);
+            const message = err.join("\n");
+            expect(message).to.match(
+                /^stg: 1 problem in the stack config:\n {2}Pulumi\.stg\.yaml:\d+:\d+: wp-platform:release\.active: blue or green \(got "bleu"\)\n/,
+            );
+            const dir = path.join(root, "sites", "stg");
+            expect(message).to.include(`\n2 problems in the site files of ${dir}:\n${dir}/shop.yaml`);
+            expect(message).to.include(`\n${dir}/shop.yaml:5:1: hostname: unknown field; did you mean "hostnames"`);
+            expect(err[err.length - 1]).to.equal("sites:check: 1 of 1 stack failed");
         });
 
         it("stacksOfPaths maps site files, sites folders and stack files to their stacks", () => {

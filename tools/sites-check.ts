@@ -9,8 +9,11 @@
 // Exit 0 with one line per stack when all is valid; exit 1 listing every problem otherwise.
 // Imports no @pulumi/* module, so it starts fast (see package.json, scripts.sites:check).
 import * as path from "path";
+import { ConfigError, siteOptionsOf } from "../src/config";
 import { isOutside } from "../src/site-problems";
+import { withSiteProblems } from "../src/site-stack";
 import { loadSites, type SiteSpec } from "../src/sites";
+import { readStackConfig } from "../src/stack-file";
 import { compareText } from "../src/text";
 import { listStacks, ROOT, shownPath, stackFile, type StackSites, stackSites } from "./stacks";
 
@@ -44,6 +47,21 @@ export function checkStack(target: StackSites, cwd: string = process.cwd()): Sta
     } catch (e) {
         return { stack: target.stack, sitesDir, error: e instanceof Error ? e : new Error(String(e)) };
     }
+}
+
+/**
+ * A stack whose config the program refuses: its problems and, as the program lists them too, those
+ * of its site files, checked with the options that parsed.
+ */
+function configFailure(stack: string, e: unknown, root: string, cwd: string): StackCheck {
+    const file = stackFile(stack, root) ?? path.join(root, `Pulumi.${stack}.yaml`);
+    if (e instanceof ConfigError) {
+        const options = siteOptionsOf(readStackConfig(file), stack, root);
+        const sitesDir = options.sitesDir === undefined ? undefined : shownPath(options.sitesDir, cwd);
+        return { stack, sitesDir, error: withSiteProblems(e, options) };
+    }
+    const message = e instanceof Error ? e.message : String(e);
+    return { stack, error: new Error(`cannot read the stack config (${shownPath(file, cwd)}): ${message}`) };
 }
 
 /** The stacks that `paths` (relative to `cwd`) belong to: sites folders and what is in them, stack files. */
@@ -114,9 +132,7 @@ export function runSitesCheck(argv: readonly string[], io: CheckIo = {}): number
         try {
             targets.push(stackSites(stack, root));
         } catch (e) {
-            const file = shownPath(stackFile(stack, root) ?? path.join(root, `Pulumi.${stack}.yaml`), cwd);
-            const message = e instanceof Error ? e.message : String(e);
-            checks.push({ stack, error: new Error(`cannot read the stack config (${file}): ${message}`) });
+            checks.push(configFailure(stack, e, root, cwd));
         }
     }
     let selected = targets;
