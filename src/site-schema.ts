@@ -113,7 +113,7 @@ export const siteFileSchema = z
                 pattern: THEME_PATTERN.source,
                 minLength: 1,
                 maxLength: MAX_THEME_LENGTH,
-                examples: ["astra"],
+                examples: ["twentytwentythree"],
             }),
         hostnames: z
             .array(hostnameSchema, {

@@ -1,6 +1,6 @@
 // Reading a site file's YAML with positions: where a field is (line and column), and the YAML a
 // site file may not use (aliases, anchors, tags, keys that are not plain names). Creates no resources.
-import { Document, isAlias, isMap, isNode, isPair, isScalar, isSeq, LineCounter, visit } from "yaml";
+import { Document, isAlias, isMap, isNode, isPair, isScalar, isSeq, LineCounter, parseDocument, visit } from "yaml";
 import type { SiteProblem } from "./site-problems";
 
 export type Position = { line?: number; column?: number };
@@ -33,6 +33,12 @@ export function locate(doc: Document, lineCounter: LineCounter, fieldPath: reado
         }
     }
     return isNode(keyNode) && keyNode.range ? positionAt(lineCounter, keyNode.range[0]) : {};
+}
+
+/** Where the value of top-level `field` is in `text`, for a message about a file the loader accepted. */
+export function fieldPosition(text: string, field: string): Position {
+    const lineCounter = new LineCounter();
+    return locate(parseDocument(text, { lineCounter }), lineCounter, [field]);
 }
 
 export function locateKey(doc: Document, lineCounter: LineCounter, key: string): Position {

@@ -19,6 +19,7 @@ import { compareText } from "./text";
 export { formatSiteProblem, SiteFileError, type SiteProblem } from "./site-problems";
 export { isHostname, isUnderDomain, MAX_SITE_FILE_BYTES, MAX_SITE_ID_LENGTH, RESERVED_SITE_IDS, SITE_ID_PATTERN } from "./site-rules";
 export { SERVICES, type Service, type SiteFile, siteFileSchema } from "./site-schema";
+export { fieldPosition } from "./site-yaml";
 
 const SITE_FILE_NAME = /\.ya?ml$/i;
 

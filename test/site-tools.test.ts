@@ -12,7 +12,7 @@ import { isHostname, loadSites, RESERVED_SITE_IDS, SERVICES, SITE_ID_PATTERN, Si
 import { planSite, runSiteNew, siteFileText, SiteNewError, writeSite } from "../tools/site-new";
 import { runSiteSchema, siteJsonSchema, siteSchemaText } from "../tools/site-schema";
 import { checkStack, runSitesCheck, stacksOfPaths } from "../tools/sites-check";
-import { listStacks, ROOT, SCHEMA_PATH, schemaLine, schemaRef, stackSites } from "../tools/stacks";
+import { listStacks, ROOT, SCHEMA_PATH, schemaLine, schemaRef, shippedThemes, stackSites, THEMES_PATH } from "../tools/stacks";
 
 const SCHEMA_LINE = "# yaml-language-server: $schema=../../schema/site.schema.json";
 
@@ -22,6 +22,8 @@ let roots = 0;
 /** A project root holding copies of the real stack files and, per stack, the given site files. */
 function projectRoot(stacks: Record<string, Record<string, string>>): string {
     const root = path.join(temp, `root-${++roots}`);
+    fs.mkdirSync(path.join(root, "image"), { recursive: true });
+    fs.copyFileSync(path.join(ROOT, THEMES_PATH), path.join(root, THEMES_PATH));
     for (const [stack, files] of Object.entries(stacks)) {
         fs.mkdirSync(path.join(root, "sites", stack), { recursive: true });
         fs.copyFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), path.join(root, `Pulumi.${stack}.yaml`));
@@ -87,7 +89,7 @@ describe("site tools", () => {
                     "--stack",
                     "stg",
                     "--theme",
-                    "twentytwentyfive",
+                    "twentytwentytwo",
                     "--host",
                     "shop.cloud2-stg.example.com",
                     "--host",
@@ -109,13 +111,13 @@ describe("site tools", () => {
             expect(parse(text)).to.deep.equal({
                 id: "shop",
                 name: `Bob's | "Shop": yes`,
-                theme: "twentytwentyfive",
+                theme: "twentytwentytwo",
                 hostnames: ["shop.cloud2-stg.example.com", "www.shop.cloud2-stg.example.com"],
                 canonicalHostname: "www.shop.cloud2-stg.example.com",
                 service: "green",
             });
             const shop = loadSites(dir, { allowedDomains: ["cloud2-stg.example.com"] }).find((s) => s.id === "shop");
-            expect(shop).to.include({ name: `Bob's | "Shop": yes`, theme: "twentytwentyfive", service: "green" });
+            expect(shop).to.include({ name: `Bob's | "Shop": yes`, theme: "twentytwentytwo", service: "green" });
             expect(shop?.canonicalHostname).to.equal("www.shop.cloud2-stg.example.com");
             const printed = out.join("\n");
             for (const step of [
@@ -127,6 +129,35 @@ describe("site tools", () => {
             ]) {
                 expect(printed).to.include(step);
             }
+        });
+
+        it("warns, and still writes the file, when the reference image does not ship the theme", () => {
+            // A stack may run its own image (image/README.md, "Adapt an existing image"): a warning, not a refusal.
+            const root = projectRoot({ stg: {} });
+            const file = path.join(root, "sites", "stg", "shop.yaml");
+            const args = ["shop", "--stack", "stg", "--theme", "astra", "--host", "shop.cloud2-stg.example.com"];
+            const warning =
+                `warning: ${file}:4:8: theme: "astra" is not a theme the reference image ships ` +
+                "(image/themes.txt: twentytwentyone, twentytwentytwo, twentytwentythree): the deploy fails at its activate-theme Job " +
+                'unless the stack runs an image that has it (image/README.md, "Adapt an existing image")';
+            const dry = capture();
+            expect(runSiteNew([...args, "--dry-run"], { ...dry.io, root })).to.equal(0);
+            expect(dry.err).to.deep.equal([warning]);
+            const run = capture();
+            expect(runSiteNew(args, { ...run.io, root })).to.equal(0);
+            expect(run.err).to.deep.equal([warning]);
+            expect(parse(fs.readFileSync(file, "utf8")).theme).to.equal("astra");
+            // The list is image/themes.txt's, whatever it holds.
+            fs.writeFileSync(path.join(root, THEMES_PATH), "# shipped\nastra\n\ntwentytwentythree  # default\n");
+            expect(shippedThemes(root)).to.deep.equal(["astra", "twentytwentythree"]);
+            const shipped = capture();
+            expect(
+                runSiteNew(["blog", "--stack", "stg", "--theme", "astra", "--host", "blog.cloud2-stg.example.com"], {
+                    ...shipped.io,
+                    root,
+                }),
+            ).to.equal(0);
+            expect(shipped.err).to.deep.equal([]);
         });
 
         it("leaves the optional fields out when not given, and the title is then the id", () => {
@@ -233,7 +264,7 @@ describe("site tools", () => {
                 expect(text, id).to.match(message);
                 expect(text, id).not.to.include("must equal the file's base name");
             }
-            expect(tree(root)).to.deep.equal(["Pulumi.stg.yaml", "sites", path.join("sites", "stg")]);
+            expect(tree(root)).to.deep.equal(["Pulumi.stg.yaml", "image", THEMES_PATH, "sites", path.join("sites", "stg")]);
         });
 
         it("lists every problem of the new file at once, each with the option it comes from", () => {
@@ -347,6 +378,20 @@ describe("site tools", () => {
                     `${line} in ${JSON.stringify(out)}`,
                 ).to.equal(true);
             }
+        });
+
+        it("warns, and passes, when a site's theme is not one the reference image ships", () => {
+            const root = projectRoot({
+                stg: { "rrr.yaml": stgSite("rrr"), "shop.yaml": stgSite("shop").replace("theme: astra", "theme: twentytwentyone") },
+            });
+            const { out, err, io } = capture();
+            expect(runSitesCheck([], { ...io, root })).to.equal(0);
+            expect(out).to.deep.equal([`stg: ok, 2 sites in ${path.join(root, "sites", "stg")} (rrr, shop)`]);
+            expect(err).to.deep.equal([
+                `warning: ${path.join(root, "sites", "stg", "rrr.yaml")}:4:8: theme: "astra" is not a theme the reference image ships ` +
+                    "(image/themes.txt: twentytwentyone, twentytwentytwo, twentytwentythree): the deploy fails at its activate-theme Job " +
+                    'unless the stack runs an image that has it (image/README.md, "Adapt an existing image")',
+            ]);
         });
 
         it("fails on a bad folder, listing every problem in the program's words", () => {

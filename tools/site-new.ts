@@ -1,11 +1,12 @@
 // Adds a site: writes <sitesDir>/<id>.yaml for a stack, refusing anything the program would refuse.
 //
-//   npm run site:new -- <id> --stack stg --theme astra --host a.example.com [--host ...]
+//   npm run site:new -- <id> --stack stg --theme twentytwentythree --host a.example.com [--host ...]
 //                        [--name "Title"] [--service blue|green|active] [--canonical <host>] [--dry-run]
 //
 // The new file is checked by the loader (parseSiteFile, the stack's allowedDomains, then the whole
 // folder plus the new file with loadSites) before it is written; an existing file is never
-// overwritten. Imports no @pulumi/* module.
+// overwritten. A theme the reference image does not ship (image/themes.txt) gets a warning, not a
+// refusal: a stack may run an image of its own. Imports no @pulumi/* module.
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -22,7 +23,7 @@ import {
     type SiteProblem,
     type SiteSpec,
 } from "../src/sites";
-import { listStacks, ROOT, schemaLine, shownPath, type StackSites, stackSites } from "./stacks";
+import { listStacks, ROOT, schemaLine, shippedThemes, shownPath, type StackSites, stackSites, themeWarning } from "./stacks";
 
 export interface NewSite {
     readonly id: string;
@@ -69,7 +70,8 @@ after checking it as the program will. Never overwrites a file.
   <id>           the site id: 1 to 24 lowercase letters, digits and hyphens, starting with a
                  letter; permanent (it is in every resource name of the site)
   --stack        the stack${stacks ? `: ${stacks}` : ""} (one per Pulumi.<stack>.yaml)
-  --theme        the slug of the WordPress theme to install and activate, e.g. astra
+  --theme        the slug of the WordPress theme to activate, e.g. twentytwentythree; the reference
+                 image ships those of image/themes.txt (another one gets a warning)
   --host         a hostname of the site; repeat for several
   --name         the WordPress site title; default: the id
   --service      blue, green or active (default: active, the stack's active color)
@@ -347,6 +349,8 @@ export function runSiteNew(argv: readonly string[], io: SiteNewIo = {}): number 
             throw new SiteNewError(`site:new: stack ${args.stack}: ${(e as Error).message}`);
         }
         const plan = planSite(args, target, { root, cwd });
+        const warning = themeWarning(plan.shownFile, plan.text, plan.spec.theme, shippedThemes(root));
+        if (warning !== undefined) err(warning);
         if (args.dryRun) {
             out(`Dry run: ${plan.shownFile} would be written as:\n\n${plan.text}`);
             return 0;

@@ -6,8 +6,10 @@
 //                                                sites folder, or a Pulumi.<stack>.yaml);
 //                                                other paths are ignored: what a pre-commit hook passes
 //
-// Exit 0 with one line per stack when all is valid; exit 1 listing every problem otherwise.
+// Exit 0 with one line per stack when all is valid (and a warning on stderr for each theme the
+// reference image does not ship, image/themes.txt); exit 1 listing every problem otherwise.
 // Imports no @pulumi/* module, so it starts fast (see package.json, scripts.sites:check).
+import * as fs from "fs";
 import * as path from "path";
 import { ConfigError, siteOptionsOf } from "../src/config";
 import { isOutside } from "../src/site-problems";
@@ -15,7 +17,7 @@ import { withSiteProblems } from "../src/site-stack";
 import { loadSites, type SiteSpec } from "../src/sites";
 import { readStackConfig } from "../src/stack-file";
 import { compareText } from "../src/text";
-import { listStacks, ROOT, shownPath, stackFile, type StackSites, stackSites } from "./stacks";
+import { listStacks, ROOT, shippedThemes, shownPath, stackFile, type StackSites, stackSites, themeWarning } from "./stacks";
 
 const STACK_FILE = /^Pulumi\.(.+)\.ya?ml$/;
 
@@ -147,9 +149,19 @@ export function runSitesCheck(argv: readonly string[], io: CheckIo = {}): number
     checks.push(...selected.map((t) => checkStack(t, cwd)));
     checks.sort((a, b) => compareText(a.stack, b.stack));
 
+    const shipped = shippedThemes(root);
     for (const check of checks) {
-        if (check.error === undefined) out(summary(check));
-        else err(`${check.stack}: ${check.error.message}`);
+        if (check.error !== undefined) {
+            err(`${check.stack}: ${check.error.message}`);
+            continue;
+        }
+        out(summary(check));
+        for (const site of check.sites ?? []) {
+            if (shipped === undefined || shipped.includes(site.theme)) continue;
+            // spec.file is shown relative to this process's working directory, as the loader shows it.
+            const warning = themeWarning(site.file, fs.readFileSync(path.resolve(site.file), "utf8"), site.theme, shipped);
+            if (warning !== undefined) err(warning);
+        }
     }
     const failed = checks.filter((c) => c.error !== undefined).length;
     if (failed > 0) {

@@ -3,12 +3,16 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parseConfig } from "../src/config";
+import { fieldPosition, formatSiteProblem } from "../src/sites";
 import { readStackConfig } from "../src/stack-file";
 
 export const ROOT = path.resolve(__dirname, "..");
 
 /** The JSON Schema of a site file, generated from siteFileSchema by tools/site-schema.ts. */
 export const SCHEMA_PATH = path.join("schema", "site.schema.json");
+
+/** The themes the reference image ships, one slug a line (image/README.md). */
+export const THEMES_PATH = path.join("image", "themes.txt");
 
 const STACK_FILE = /^Pulumi\.(.+)\.ya?ml$/;
 
@@ -71,4 +75,34 @@ export function schemaRef(sitesDir: string, root: string = ROOT): string {
 /** The first line of every site file: tells editors (yaml-language-server) where the schema is. */
 export function schemaLine(sitesDir: string, root: string = ROOT): string {
     return `# yaml-language-server: $schema=${schemaRef(sitesDir, root)}`;
+}
+
+/**
+ * The themes the reference image ships: image/themes.txt read as image/assemble.sh reads it
+ * (`#` starts a comment, blanks are ignored). Undefined when the project has no such file.
+ */
+export function shippedThemes(root: string = ROOT): string[] | undefined {
+    let text: string;
+    try {
+        text = fs.readFileSync(path.join(root, THEMES_PATH), "utf8");
+    } catch {
+        return undefined;
+    }
+    return text
+        .split("\n")
+        .map((line) => line.replace(/#.*/, "").replace(/\s/g, ""))
+        .filter((slug) => slug.length > 0);
+}
+
+/**
+ * A warning, not a refusal, for a theme the reference image does not ship: its deploy would fail at
+ * activate-theme, unless the stack runs an image of its own (image/README.md, "Adapt an existing
+ * image"), which no file here describes. `text` is the site file's, for the theme's line.
+ */
+export function themeWarning(file: string, text: string, theme: string, shipped: readonly string[] | undefined): string | undefined {
+    if (shipped === undefined || shipped.includes(theme)) return undefined;
+    const message =
+        `${JSON.stringify(theme)} is not a theme the reference image ships (${THEMES_PATH.split(path.sep).join("/")}: ${shipped.join(", ")}): ` +
+        'the deploy fails at its activate-theme Job unless the stack runs an image that has it (image/README.md, "Adapt an existing image")';
+    return `warning: ${formatSiteProblem({ file, ...fieldPosition(text, "theme"), field: "theme", message })}`;
 }
