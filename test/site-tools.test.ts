@@ -8,6 +8,7 @@ import * as os from "os";
 import * as path from "path";
 import * as prettier from "prettier";
 import { parse } from "yaml";
+import { settingsShard } from "../src/settings";
 import { isHostname, loadSites, RESERVED_SITE_IDS, SERVICES, SITE_ID_PATTERN, SiteFileError } from "../src/sites";
 import { planSite, runSiteNew, siteFileText, SiteNewError, writeSite } from "../tools/site-new";
 import { runSiteSchema, siteJsonSchema, siteSchemaText } from "../tools/site-schema";
@@ -129,6 +130,13 @@ describe("site tools", () => {
             ]) {
                 expect(printed).to.include(step);
             }
+            // The preview updates the site index's ConfigMap and the one settings Secret that holds the site.
+            const shard = settingsShard("shop");
+            expect(printed.replace(/\s+/g, " ")).to.include(
+                `plus two updates in place: the site-index ConfigMap, which gains the site's hostnames, and the Secret ` +
+                    `site-index-settings-${shard} (Kubernetes name site-settings-${shard}), which gains the site's settings`,
+            );
+            expect(printed).not.to.include("one update");
         });
 
         it("warns, and still writes the file, when the reference image does not ship the theme", () => {

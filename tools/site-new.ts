@@ -23,6 +23,8 @@ import {
     type SiteProblem,
     type SiteSpec,
 } from "../src/sites";
+import { settingsSecretName } from "../src/naming";
+import { settingsShard } from "../src/settings";
 import { listStacks, ROOT, schemaLine, shippedThemes, shownPath, type StackSites, stackSites, themeWarning } from "./stacks";
 
 export interface NewSite {
@@ -302,6 +304,9 @@ export function writeSite(plan: SitePlan): void {
 /** What to do once the file is written. */
 export function nextSteps(plan: SitePlan, stack: string): string {
     const { id } = plan.spec;
+    // The Secret of the site index that holds the site's settings: index.ts names the component
+    // "site-index", and the component each Secret "<name>-settings-<shard>" (components/site-index.ts).
+    const shard = settingsShard(id);
     const deploy =
         stack === "prod"
             ? "After the merge, a prod update is run by hand: Actions, deploy, Run workflow, stack prod; a reviewer approves it (docs/ci.md)."
@@ -316,10 +321,11 @@ export function nextSteps(plan: SitePlan, stack: string): string {
   2. Push and open a pull request. CI checks the site files and comments \`pulumi preview --stack ${stack}\`
      on it; to preview from here: pulumi preview --stack ${stack}
   3. The preview should show only creates under the new wp-platform:index:Site "${id}" (its database,
-     user and grant, passwords, Secrets Manager and Kubernetes secrets, IAM role and policy, the
-     install, activate-theme, verify and flush-caches Jobs, and the Ingress), plus one update: the
-     site-index ConfigMap, which gains the site's hostnames. No replace, no delete, no other site:
-     if the preview shows any, stop and find out why before merging.
+     user and grant, passwords and salts, Secrets Manager and Kubernetes secrets, IAM role and policy,
+     the install, activate-theme, verify and flush-caches Jobs, its Ingress and, where the stack sets
+     release.previewDomain, its preview Ingress), plus two updates in place: the site-index ConfigMap, which gains the site's hostnames, and the Secret
+     site-index-settings-${shard} (Kubernetes name ${settingsSecretName(shard)}), which gains the site's settings.
+     No replace, no delete, no other site: if the preview shows any, stop and find out why before merging.
   4. ${deploy}`;
 }
 
