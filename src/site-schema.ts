@@ -32,6 +32,11 @@ function typeError(expected: string, requiredHint: string) {
     };
 }
 
+/** What a missing `hostnames` should hold, with an example from the site's id. */
+export function hostnamesHint(id: string): string {
+    return `a list of one or more hostnames, such as [${SITE_ID_PATTERN.test(id) ? id : "www"}.example.com]`;
+}
+
 function checked(check: (s: string) => string | undefined) {
     return (value: string, ctx: z.RefinementCtx<string>): void => {
         const message = check(value);
@@ -117,7 +122,7 @@ export const siteFileSchema = z
             }),
         hostnames: z
             .array(hostnameSchema, {
-                error: typeError("a list of hostnames", "a list of one or more hostnames, such as [rrr.example.com]"),
+                error: typeError("a list of hostnames", hostnamesHint("rrr")),
             })
             .min(1, "must list at least one hostname")
             .superRefine(

@@ -12,7 +12,7 @@ import { isMap, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
 import { describeKind, errorCode, readSiteFile, tooLargeMessage } from "./site-folder";
 import { byLine, displayPath, location, SiteFileError, type SiteProblem } from "./site-problems";
 import { describeValue, isUnderDomain, MAX_SITE_FILE_BYTES, normalizeDomain, quote } from "./site-rules";
-import { type Service, siteFileSchema, unknownFieldMessage } from "./site-schema";
+import { hostnamesHint, type Service, siteFileSchema, unknownFieldMessage } from "./site-schema";
 import { checkNodes, duplicateKeyAt, fieldName, locate, locateKey, oneLine, positionAt, yamlErrorMessage } from "./site-yaml";
 import { compareText } from "./text";
 
@@ -112,6 +112,7 @@ function analyzeText(file: string, text: string): FileAnalysis {
 
     const data: unknown = doc.toJS();
     const result = siteFileSchema.safeParse(data);
+    const fields = data as Record<string, unknown>;
     if (!result.success) {
         for (const issue of result.error.issues) {
             if (issue.code === "unrecognized_keys") {
@@ -119,12 +120,14 @@ function analyzeText(file: string, text: string): FileAnalysis {
                     problems.push({ file, ...locateKey(doc, lineCounter, key), field: key, message: unknownFieldMessage(key) });
                 }
             } else {
-                problems.push({ file, ...locate(doc, lineCounter, issue.path), field: fieldName(issue.path), message: issue.message });
+                // The schema knows no file: a missing hostnames gets an example made of the file's id.
+                const missingHostnames = issue.path.length === 1 && issue.path[0] === "hostnames" && fields.hostnames === undefined;
+                const message = missingHostnames ? `is required: ${hostnamesHint(baseId(file))}` : issue.message;
+                problems.push({ file, ...locate(doc, lineCounter, issue.path), field: fieldName(issue.path), message });
             }
         }
     }
 
-    const fields = data as Record<string, unknown>;
     let id: Located | undefined;
     if (typeof fields.id === "string") {
         id = { value: fields.id, field: "id", ...locate(doc, lineCounter, ["id"]) };

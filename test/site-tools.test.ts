@@ -310,23 +310,29 @@ describe("site tools", () => {
             expect(fs.existsSync(path.join(root, "sites", "stg", "shop.yaml"))).to.equal(false);
         });
 
-        it("prints the usage and exits 1 on bad arguments or an unknown stack", () => {
+        it("prints the usage and exits 2 on bad arguments (as render and local do), 1 on an unknown stack", () => {
             const root = projectRoot({ stg: {} });
-            const runs: [string[], RegExp][] = [
-                [["shop", "--theme", "astra", "--host", "a.cloud2-stg.example.com"], /--stack is required[\s\S]*usage: npm run site:new/],
-                [["--stack", "stg", "--theme", "astra"], /the site id is missing.*--host is required[\s\S]*usage:/],
+            const runs: [string[], number, RegExp][] = [
+                [
+                    ["shop", "--theme", "astra", "--host", "a.cloud2-stg.example.com"],
+                    2,
+                    /--stack is required[\s\S]*usage: npm run site:new/,
+                ],
+                [["--stack", "stg", "--theme", "astra"], 2, /the site id is missing.*--host is required[\s\S]*usage:/],
                 [
                     ["shop", "--stack", "stg", "--theme", "astra", "--host", "a.cloud2-stg.example.com", "--hots", "b"],
+                    2,
                     /Unknown option '--hots'[\s\S]*usage:/,
                 ],
                 [
                     ["shop", "--stack", "qa", "--theme", "astra", "--host", "a.cloud2-stg.example.com"],
+                    1,
                     /no stack "qa": there is no Pulumi\.qa\.yaml.*the stacks are stg/,
                 ],
             ];
-            for (const [args, message] of runs) {
+            for (const [args, code, message] of runs) {
                 const { err, io } = capture();
-                expect(runSiteNew(args, { ...io, root }), args.join(" ")).to.equal(1);
+                expect(runSiteNew(args, { ...io, root }), args.join(" ")).to.equal(code);
                 expect(err.join("\n"), args.join(" ")).to.match(message);
             }
             expect(tree(path.join(root, "sites", "stg"))).to.deep.equal([]);
@@ -474,6 +480,12 @@ describe("site tools", () => {
             expect(message).to.include(`\n2 problems in the site files of ${dir}:\n${dir}/shop.yaml`);
             expect(message).to.include(`\n${dir}/shop.yaml:5:1: hostname: unknown field; did you mean "hostnames"`);
             expect(err[err.length - 1]).to.equal("sites:check: 1 of 1 stack failed");
+        });
+
+        it("exits 2 on an unknown option, with the usage", () => {
+            const { err, io } = capture();
+            expect(runSitesCheck(["--strict"], io)).to.equal(2);
+            expect(err.join("\n")).to.match(/^sites:check: unknown option --strict\n\nusage: npm run sites:check/);
         });
 
         it("stacksOfPaths maps site files, sites folders and stack files to their stacks", () => {

@@ -323,6 +323,13 @@ describe("loadSites", () => {
         for (const field of ["id", "theme", "hostnames"]) expectProblem(error, { file, field }, /is required/);
     });
 
+    it("gives the file's own id in the example of a missing hostnames", () => {
+        const dir = sitesDir({ "shop.yaml": "id: shop\nname: x\ntheme: twentytwentythree\n", "Bad_Id.yml": "name: x\n" });
+        const error = loadError(dir);
+        expectProblem(error, { file: path.join(dir, "shop.yaml"), field: "hostnames" }, /is required: .*, such as \[shop\.example\.com\]$/);
+        expectProblem(error, { file: path.join(dir, "Bad_Id.yml"), field: "hostnames" }, /is required: .*, such as \[www\.example\.com\]$/);
+    });
+
     it("refuses an id that is not 1 to 24 lowercase letters, digits and hyphens starting with a letter", () => {
         const long = "a".repeat(MAX_SITE_ID_LENGTH + 1);
         const ids: Record<string, RegExp> = {

@@ -56,6 +56,14 @@ export class SiteNewError extends Error {
     }
 }
 
+/** Bad arguments: exit code 2, as render, local and bench use for a usage error. */
+export class SiteNewUsageError extends SiteNewError {
+    constructor(message: string) {
+        super(message);
+        this.name = "SiteNewUsageError";
+    }
+}
+
 export function usage(root: string = ROOT): string {
     let stacks = "";
     try {
@@ -81,7 +89,7 @@ after checking it as the program will. Never overwrites a file.
   --dry-run      check and print the file, write nothing`;
 }
 
-/** Parses the command line; throws SiteNewError (with the usage) on bad arguments. */
+/** Parses the command line; throws SiteNewUsageError (with the usage) on bad arguments. */
 export function parseSiteNewArgs(argv: readonly string[], root: string = ROOT): NewSite & { dryRun: boolean; help: boolean } {
     let parsed;
     try {
@@ -101,7 +109,7 @@ export function parseSiteNewArgs(argv: readonly string[], root: string = ROOT): 
             },
         });
     } catch (e) {
-        throw new SiteNewError(`site:new: ${(e as Error).message}\n\n${usage(root)}`);
+        throw new SiteNewUsageError(`site:new: ${(e as Error).message}\n\n${usage(root)}`);
     }
     const { values, positionals } = parsed;
     const help = values.help === true;
@@ -113,7 +121,7 @@ export function parseSiteNewArgs(argv: readonly string[], root: string = ROOT): 
         if (values.theme === undefined) problems.push("--theme is required");
         if (values.host === undefined || values.host.length === 0) problems.push("--host is required (at least one hostname)");
     }
-    if (problems.length > 0) throw new SiteNewError(`site:new: ${problems.join("; ")}\n\n${usage(root)}`);
+    if (problems.length > 0) throw new SiteNewUsageError(`site:new: ${problems.join("; ")}\n\n${usage(root)}`);
     return {
         id: positionals[0] ?? "",
         stack: values.stack ?? "",
@@ -336,7 +344,7 @@ export interface SiteNewIo {
     readonly err?: (text: string) => void;
 }
 
-/** The command: returns the exit code. */
+/** The command: returns the exit code: 0 written (or --dry-run), 1 refused, 2 usage error. */
 export function runSiteNew(argv: readonly string[], io: SiteNewIo = {}): number {
     const root = io.root ?? ROOT;
     const cwd = io.cwd ?? process.cwd();
@@ -371,7 +379,7 @@ export function runSiteNew(argv: readonly string[], io: SiteNewIo = {}): number 
     } catch (e) {
         if (e instanceof SiteNewError) {
             err(e.message);
-            return 1;
+            return e instanceof SiteNewUsageError ? 2 : 1;
         }
         throw e;
     }

@@ -7,7 +7,8 @@
 //                                                other paths are ignored: what a pre-commit hook passes
 //
 // Exit 0 with one line per stack when all is valid (and a warning on stderr for each theme the
-// reference image does not ship, image/themes.txt); exit 1 listing every problem otherwise.
+// reference image does not ship, image/themes.txt); exit 1 listing every problem otherwise; exit 2
+// on a usage error.
 // Imports no @pulumi/* module, so it starts fast (see package.json, scripts.sites:check).
 import * as fs from "fs";
 import * as path from "path";
@@ -117,7 +118,7 @@ export function runSitesCheck(argv: readonly string[], io: CheckIo = {}): number
     const option = argv.find((a) => a.startsWith("-") && a !== "--");
     if (option !== undefined) {
         err(`sites:check: unknown option ${option}\n\n${USAGE}`);
-        return 1;
+        return 2;
     }
     const paths = argv.filter((a) => a !== "--");
 
