@@ -3,7 +3,7 @@
 import { execFileSync } from "child_process";
 import * as path from "path";
 import { expect } from "chai";
-import { DEFAULT_OUT, missedTargets, parseArgs } from "../tools/bench";
+import { DEFAULT_OUT, growthLine, missedTargets, parseArgs } from "../tools/bench";
 import { checkAddedSite } from "../tools/bench-worker";
 import { ROOT, runProgram, siteFile } from "./support/program";
 
@@ -45,6 +45,24 @@ describe("npm run bench", () => {
         ]);
         // Not measured (a run without the add check) is not a miss.
         expect(missedTargets({ ...met, addOneSiteDiffsThatSiteOnly: null })).to.deep.equal([]);
+    });
+
+    it("words the growth of the per-site cost for any sizes, never as 'at 100 sites / at 100'", () => {
+        const typed = { typed: { from: 100, to: 1000, factor: 1.2 } };
+        expect(growthLine("time", { from: 100, to: 1000, factor: 1.1 }, typed)).to.equal(
+            "time per site at 1000 sites / at 100: program 1.1x, floor typed 1.2x",
+        );
+        // --sizes 10,100: the largest size is the smallest of 100 or more.
+        const same = growthLine("time", { from: 100, to: 100, factor: null }, { typed: { from: 100, to: 100, factor: null } });
+        expect(same).to.equal(
+            "time per site: no growth factor, since 100 sites is both the largest size and the smallest of 100 or more " +
+                "(give two such sizes, e.g. --sizes 100,1000)",
+        );
+        // A per-site figure of zero or less at the smaller size: no ratio.
+        expect(growthLine("memory", { from: 100, to: 1000, factor: null }, { typed: { from: 100, to: 1000, factor: 0.9 } })).to.equal(
+            "memory per site at 1000 sites / at 100: program n/a, floor typed 0.9x (n/a: the per-site figure at 100 sites is not above zero)",
+        );
+        for (const line of [same]) expect(line).not.to.match(/at (\d+) sites \/ at \1\b/);
     });
 
     it("checks that adding one site changes that site's resources and the site index only", async () => {

@@ -297,7 +297,7 @@ function perSite(rows: readonly Row[]) {
 
 type PerSite = ReturnType<typeof perSite>[number];
 
-interface Growth {
+export interface Growth {
     readonly from: number;
     readonly to: number;
     readonly factor: number | null;
@@ -308,6 +308,22 @@ function growth(rows: readonly PerSite[], key: "msPerSite" | "mibPerSite"): Grow
     const ref = rows.find((r) => r.sites >= 100) ?? rows[0];
     const last = rows[rows.length - 1];
     return { from: ref.sites, to: last.sites, factor: ref === last ? null : ratio(last[key], ref[key]) };
+}
+
+/** One line of the targets: how the per-site cost grew, for the program and each floor. */
+export function growthLine(key: "time" | "memory", program: Growth, floors: Record<string, Growth>): string {
+    if (program.from === program.to) {
+        return (
+            `${key} per site: no growth factor, since ${program.to} sites is both the largest size and the smallest of 100 or more ` +
+            "(give two such sizes, e.g. --sizes 100,1000)"
+        );
+    }
+    const times = (x: number | null) => (x === null ? "n/a" : `${x}x`);
+    const others = Object.entries(floors).map(([k, v]) => `, floor ${k} ${times(v.factor)}`);
+    // ratio() has no value when the per-site figure at the smaller size is zero or less (noise on a small run).
+    const undefinedRatio = [program, ...Object.values(floors)].some((g) => g.factor === null);
+    const why = undefinedRatio ? ` (n/a: the per-site figure at ${program.from} sites is not above zero)` : "";
+    return `${key} per site at ${program.to} sites / at ${program.from}: program ${times(program.factor)}${others.join("")}${why}`;
 }
 
 function floorGrowth(floors: Map<Floor, PerSite[]>, key: "msPerSite" | "mibPerSite"): Record<string, Growth> {
@@ -490,8 +506,7 @@ function print(results: Results): void {
     console.log(`  resources per site: ${t.resourcesPerSite}`);
     for (const key of ["time", "memory"] as const) {
         const { program, floors } = results.growth[key];
-        const others = Object.entries(floors).map(([k, v]) => `, floor ${k} ${times(v.factor)}`);
-        console.log(`  ${key} per site at ${program.to} sites / at ${program.from}: program ${times(program.factor)}${others.join("")}`);
+        console.log(`  ${growthLine(key, program, floors)}`);
     }
     console.log(`  linear in N (the program's two factors above): ${verdict(t.linear.holds)}`);
     for (const [floor, f] of Object.entries(t.floor)) {
