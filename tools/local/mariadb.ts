@@ -7,6 +7,7 @@ import * as os from "os";
 import * as path from "path";
 import type { Certificates } from "./certs";
 import { type Service, type Services, waitUntil } from "./processes";
+import { type ServerPidFile, findLeftovers, readPidFile } from "./state";
 
 /** The first of `names` found on PATH or in the system sbin folders (not on a user's PATH on Debian). */
 export function findProgram(names: readonly string[], what: string): string {
@@ -32,6 +33,11 @@ export function findProgram(names: readonly string[], what: string): string {
 }
 
 const isRoot = (): boolean => typeof process.getuid === "function" && process.getuid() === 0;
+
+/** MariaDB's pid file in the state folder `dir`, and how to know the process it names is that server. */
+export function mariadbPidFile(dir: string): ServerPidFile {
+    return { name: "MariaDB", pidFile: path.join(dir, "mysqld.pid"), program: /\b(mariadbd|mysqld)\b/ };
+}
 
 export interface MariaDB {
     readonly port: number;
@@ -63,6 +69,11 @@ export async function startMariaDB(services: Services, options: MariaDBOptions):
     let socket = path.join(options.dir, "mysqld.sock");
     if (Buffer.byteLength(socket) > 100) socket = path.join(os.tmpdir(), `wp-platform-${process.pid}-${options.port}.sock`);
     const user = isRoot() ? ["--user=root"] : [];
+    const pid = mariadbPidFile(options.dir);
+    // A second server on the same data would wait 30 s for InnoDB's lock and abort, while the
+    // first answers on the same socket.
+    const running = findLeftovers(options.dir, [pid]);
+    if (running.length > 0) throw new Error(`MariaDB (pid ${running[0].pid}) already runs on ${dataDir}: stop it first`);
     if (!fs.existsSync(path.join(dataDir, "mysql"))) {
         fs.mkdirSync(dataDir, { recursive: true });
         const installDb = findProgram(["mariadb-install-db", "mysql_install_db"], "MariaDB (mariadb-install-db)");
@@ -86,7 +97,7 @@ export async function startMariaDB(services: Services, options: MariaDBOptions):
             "--no-defaults",
             `--datadir=${dataDir}`,
             `--socket=${socket}`,
-            `--pid-file=${path.join(options.dir, "mysqld.pid")}`,
+            `--pid-file=${pid.pidFile}`,
             "--bind-address=127.0.0.1",
             `--port=${options.port}`,
             "--skip-name-resolve",
@@ -102,15 +113,16 @@ export async function startMariaDB(services: Services, options: MariaDBOptions):
     const client = findProgram(["mariadb", "mysql"], "the MariaDB client (mariadb)");
     const run = (args: readonly string[], sql: string, env: NodeJS.ProcessEnv = process.env) =>
         spawnSync(client, ["--no-defaults", "--batch", "--skip-column-names", ...args], { input: sql, encoding: "utf8", env });
+    const sqlAs = (as: string) => (sql: string) => {
+        const r = run([`--socket=${socket}`, `--user=${as}`], sql);
+        if (r.status !== 0) throw new Error(`MariaDB: ${(r.stderr || String(r.error)).trim()}`);
+        return r.stdout;
+    };
     const db: MariaDB = {
         port: options.port,
         socket,
         service,
-        admin(sql) {
-            const r = run([`--socket=${socket}`, "--user=root"], sql);
-            if (r.status !== 0) throw new Error(`MariaDB: ${(r.stderr || String(r.error)).trim()}`);
-            return r.stdout;
-        },
+        admin: sqlAs("root"),
         as(dbUser, password, sql, opts = {}) {
             const tls = opts.noTls ? ["--skip-ssl"] : ["--ssl", `--ssl-ca=${opts.ca ?? options.certs.ca}`, "--ssl-verify-server-cert"];
             const args = ["--host=127.0.0.1", `--port=${options.port}`, `--user=${dbUser}`, ...tls];
@@ -120,7 +132,11 @@ export async function startMariaDB(services: Services, options: MariaDBOptions):
             return { ok: r.status === 0, output: `${r.stdout}${r.stderr}`.trim() };
         },
     };
-    await waitUntil(service, "accepting connections", () => run([`--socket=${socket}`, "--user=root"], "SELECT 1").status === 0, 60_000);
+    const answers = (as: string) => run([`--socket=${socket}`, `--user=${as}`], "SELECT 1").status === 0;
+    // The server on the socket must be the one started here: its pid file names it, and it runs.
+    // Another one (started meanwhile on this folder) answers there too while this one aborts.
+    const ours = () => service.child.exitCode === null && readPidFile(pid.pidFile) === service.child.pid;
+    await waitUntil(service, "accepting connections", () => ours() && answers("root"), 60_000);
     return db;
 }
 
