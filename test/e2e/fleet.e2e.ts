@@ -203,6 +203,24 @@ describe("the local fleet, end to end", function () {
             });
         }
 
+        it("keeps root off TCP: it exists at localhost only, by unix_socket, and 127.0.0.1 is refused", () => {
+            const root = db.as("root", "", "SELECT 1");
+            expect(root.ok, root.output).to.be.false;
+            expect(root.output).to.match(/denied|not allowed/i);
+            const accounts = db
+                .admin("SELECT user, host, priv FROM mysql.global_priv")
+                .trim()
+                .split("\n")
+                .map((l) => l.split("\t"));
+            const rootAccounts = accounts.filter(([user]) => user === "root");
+            expect(rootAccounts.map(([, host]) => host)).to.deep.equal(["localhost"]);
+            expect(rootAccounts[0][2]).to.include('"unix_socket"');
+            // Nothing but the sites' users reaches the server over TCP.
+            const siteUsers = fleet.plan.sites.map((s) => `${s.user.user}@${s.user.host}`);
+            const remote = accounts.filter(([, host]) => host !== "localhost").map(([user, host]) => `${user}@${host}`);
+            expect(remote).to.have.members(siteUsers);
+        });
+
         it("refuses a connection without TLS, with the credentials that work over TLS", () => {
             const s = site("shop-1");
             expect(db.as(s.user.user, s.user.plaintextPassword!, "SELECT 1").ok).to.be.true;
