@@ -6,9 +6,10 @@ import { type ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { parse } from "yaml";
 import { freshStart } from "../tools/local/fleet";
 import { createDatabaseSql, createGrantSql, createUserSql } from "../tools/local/mysql-provider";
-import { type StackPlan, readStack, withDatabaseHost } from "../tools/local/program";
+import { type StackPlan, readStack, servedHosts, withDatabaseHost } from "../tools/local/program";
 import { AlreadyRunning, LOCK_FILE, type ServerPidFile, isRunning, lockState, stopLeftovers } from "../tools/local/state";
 
 const E2E_SITES = path.join(__dirname, "e2e", "fixtures", "sites");
@@ -56,6 +57,26 @@ describe("npm run local: the plan it reads from the program", () => {
             .flatMap((f) => Object.values(f))
             .join("\n");
         expect(served).to.not.include(plan.databaseHost);
+    });
+
+    it("names, as the hosts to try, each site's canonical and preview hosts, never a host that redirects", () => {
+        const files = fs.readdirSync(E2E_SITES).map(
+            (f) =>
+                parse(fs.readFileSync(path.join(E2E_SITES, f), "utf8")) as {
+                    id: string;
+                    hostnames: string[];
+                    canonicalHostname?: string;
+                },
+        );
+        const hosts = servedHosts(plan);
+        for (const file of files) {
+            const canonical = file.canonicalHostname ?? file.hostnames[0];
+            const ofSite = hosts.filter((h) => h.site === file.id).map((h) => h.host);
+            expect(ofSite, file.id).to.include(canonical);
+            for (const other of file.hostnames.filter((h) => h !== canonical)) expect(ofSite, file.id).to.not.include(other);
+            // The stack has a preview domain: one more host per site, served as itself.
+            expect(ofSite, file.id).to.have.length(2);
+        }
     });
 });
 
