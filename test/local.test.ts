@@ -1,9 +1,16 @@
-// npm run local's reading of the program (tools/local/program.ts) and the provider's SQL it replays
-// (tools/local/mysql-provider.ts), without any server: the e2e test (test/e2e) runs them for real.
+// npm run local's reading of the program (tools/local/program.ts), the provider's SQL it replays
+// (tools/local/mysql-provider.ts) and its hold on the state folder (tools/local/state.ts), without
+// any server: the e2e test (test/e2e) runs them for real.
 import { expect } from "chai";
+import { type ChildProcess, spawn } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
+import { parse } from "yaml";
+import { freshStart } from "../tools/local/fleet";
 import { createDatabaseSql, createGrantSql, createUserSql } from "../tools/local/mysql-provider";
-import { type StackPlan, readStack, withDatabaseHost } from "../tools/local/program";
+import { type StackPlan, readStack, servedHosts, withDatabaseHost } from "../tools/local/program";
+import { AlreadyRunning, LOCK_FILE, type ServerPidFile, isRunning, lockState, stopLeftovers } from "../tools/local/state";
 
 const E2E_SITES = path.join(__dirname, "e2e", "fixtures", "sites");
 
@@ -51,6 +58,26 @@ describe("npm run local: the plan it reads from the program", () => {
             .join("\n");
         expect(served).to.not.include(plan.databaseHost);
     });
+
+    it("names, as the hosts to try, each site's canonical and preview hosts, never a host that redirects", () => {
+        const files = fs.readdirSync(E2E_SITES).map(
+            (f) =>
+                parse(fs.readFileSync(path.join(E2E_SITES, f), "utf8")) as {
+                    id: string;
+                    hostnames: string[];
+                    canonicalHostname?: string;
+                },
+        );
+        const hosts = servedHosts(plan);
+        for (const file of files) {
+            const canonical = file.canonicalHostname ?? file.hostnames[0];
+            const ofSite = hosts.filter((h) => h.site === file.id).map((h) => h.host);
+            expect(ofSite, file.id).to.include(canonical);
+            for (const other of file.hostnames.filter((h) => h !== canonical)) expect(ofSite, file.id).to.not.include(other);
+            // The stack has a preview domain: one more host per site, served as itself.
+            expect(ofSite, file.id).to.have.length(2);
+        }
+    });
 });
 
 describe("npm run local: the provider's SQL", () => {
@@ -70,5 +97,111 @@ describe("npm run local: the provider's SQL", () => {
         const grant = { user: "wp_a_1", host: "%", table: "*", privileges: ["SELECT", "INSERT"] };
         expect(createGrantSql({ ...grant, database: "wp_a_1" })).to.equal("GRANT SELECT, INSERT ON `wp_a_1`.* TO 'wp_a_1'@'%'");
         expect(createGrantSql({ ...grant, database: "wp\\_a\\_1" })).to.equal("GRANT SELECT, INSERT ON `wp\\_a\\_1`.* TO 'wp_a_1'@'%'");
+    });
+});
+
+describe("npm run local: one run per state folder", () => {
+    let dir: string;
+    const children: ChildProcess[] = [];
+    /** A process whose command line is `node -e <script> ...args`, in a process group of its own as a run's servers are. */
+    const start = (script: string, ...args: string[]): ChildProcess => {
+        const child = spawn(process.execPath, ["-e", script, ...args], { stdio: "ignore", detached: true });
+        children.push(child);
+        return child;
+    };
+    const idle = "setInterval(() => undefined, 1000)";
+    const exit = (child: ChildProcess) =>
+        new Promise<void>((resolve) =>
+            child.exitCode !== null || child.signalCode !== null ? resolve() : child.once("exit", () => resolve()),
+        );
+
+    beforeEach(() => {
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "wp-local-state-"));
+    });
+    afterEach(async () => {
+        for (const child of children.splice(0)) {
+            child.kill("SIGKILL");
+            await exit(child);
+        }
+        fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    it("refuses a second run while the first holds the folder, naming the first, and touches nothing", () => {
+        const lock = lockState(dir);
+        const before = fs.readFileSync(lock.file, "utf8");
+        expect(() => lockState(dir))
+            .to.throw(AlreadyRunning)
+            .with.property("message", `already running (pid ${process.pid}); stop it first, or use another stack`);
+        expect(fs.readFileSync(lock.file, "utf8")).to.equal(before);
+        expect(fs.readdirSync(dir)).to.deep.equal([LOCK_FILE]);
+        lock.release();
+        expect(fs.existsSync(lock.file)).to.be.false;
+        lockState(dir).release();
+    });
+
+    it("refuses while another live process holds the lock, and takes the lock over once that process has died", async () => {
+        const other = start(idle);
+        fs.writeFileSync(path.join(dir, LOCK_FILE), `${other.pid}\n`);
+        expect(() => lockState(dir)).to.throw(AlreadyRunning, `(pid ${other.pid})`);
+        other.kill("SIGKILL");
+        await exit(other);
+        const lock = lockState(dir);
+        expect(fs.readFileSync(lock.file, "utf8").split("\n")[0]).to.equal(String(process.pid));
+        lock.release();
+    });
+
+    it("takes over a lock whose pid now belongs to a process started at another time", function () {
+        if (!fs.existsSync("/proc/self/stat")) this.skip();
+        const other = start(idle);
+        fs.writeFileSync(path.join(dir, LOCK_FILE), `${other.pid}\n1\n`);
+        lockState(dir).release();
+    });
+
+    it("stops the servers a killed run left, only those of that program in that folder", async () => {
+        const data = path.join(dir, "data");
+        const left = start(idle, data);
+        const otherFolder = start(idle, `${dir}-other/data`);
+        const otherProgram = start(idle, data);
+        const dead = start("");
+        await exit(dead);
+        const pidFile = (name: string, child: ChildProcess) => {
+            const file = path.join(dir, `${name}.pid`);
+            fs.writeFileSync(file, `${child.pid}\n`);
+            return file;
+        };
+        const servers: ServerPidFile[] = [
+            { name: "left", pidFile: pidFile("left", left), program: /node/ },
+            { name: "other-folder", pidFile: pidFile("other-folder", otherFolder), program: /node/ },
+            { name: "other-program", pidFile: pidFile("other-program", otherProgram), program: /mariadbd/ },
+            { name: "dead", pidFile: pidFile("dead", dead), program: /node/ },
+            { name: "no-pid-file", pidFile: path.join(dir, "none.pid"), program: /node/ },
+        ];
+        expect(await stopLeftovers(dir, servers)).to.deep.equal([{ name: "left", pid: left.pid }]);
+        await exit(left);
+        expect(isRunning(otherFolder.pid!)).to.be.true;
+        expect(isRunning(otherProgram.pid!)).to.be.true;
+    });
+
+    it("kills a left server that ignores SIGTERM once the grace time is over", async () => {
+        const stubborn = start(`process.on("SIGTERM", () => undefined); ${idle}`, path.join(dir, "data"));
+        // Until node has set its handler, SIGTERM would end it the ordinary way.
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        fs.writeFileSync(path.join(dir, "s.pid"), `${stubborn.pid}\n`);
+        const stopped = await stopLeftovers(dir, [{ name: "stubborn", pidFile: path.join(dir, "s.pid"), program: /node/ }], 200);
+        expect(stopped).to.have.length(1);
+        await exit(stubborn);
+        expect(stubborn.signalCode).to.equal("SIGKILL");
+    });
+
+    it("--fresh deletes everything but the lock, and says in one line what it deleted", () => {
+        const lock = lockState(dir);
+        fs.mkdirSync(path.join(dir, "data"));
+        fs.mkdirSync(path.join(dir, "certs"));
+        const applied = { "b/database": "1", "b/user": "2", "a/database": "3", "a/grant": "4" };
+        fs.writeFileSync(path.join(dir, "mysql-state.json"), JSON.stringify(applied));
+        expect(freshStart(dir)).to.equal(`--fresh: deleted ${dir}/: the databases of 2 site(s) (b, a); certs, data, mysql-state.json`);
+        expect(fs.readdirSync(dir)).to.deep.equal([LOCK_FILE]);
+        expect(freshStart(dir)).to.equal(`--fresh: ${dir}/ held nothing yet`);
+        lock.release();
     });
 });

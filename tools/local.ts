@@ -5,11 +5,14 @@
 // Runs the program offline for <stack>, then MariaDB (TLS required), PHP-FPM and nginx with the
 // image's files, creates each site's database, user and grant as the MySQL provider would, runs
 // each site's Jobs with their exact commands and environment, and prints one line on stdout,
-// `ready: http://127.0.0.1:<port>` (the Host header picks the site). Progress goes to stderr.
-// Ctrl-C stops every process it started. Exit 1 on a failing Job or any error, 2 on a usage error.
+// `ready: http://127.0.0.1:<port>` (the Host header picks the site). Progress, and the hosts to
+// try, go to stderr. Ctrl-C stops every process it started. Exit 1 on a failing Job or any error,
+// 2 on a usage error or while another run uses the stack's state folder.
 import { type Fleet, DEFAULT_PORT, startFleet } from "./local/fleet";
 import { killRunningJobs } from "./local/jobs";
 import { Services } from "./local/processes";
+import { servedHosts } from "./local/program";
+import { AlreadyRunning } from "./local/state";
 
 export const USAGE = `usage: npm run local -- <stack> [--port N] [--sites DIR] [--fresh]
 
@@ -80,8 +83,10 @@ async function main(argv: readonly string[]): Promise<number> {
     } catch (e) {
         if (stopping) return new Promise<number>(() => undefined);
         console.error(`local ${args.stack}: ${e instanceof Error ? e.message : String(e)}`);
-        return 1;
+        return e instanceof AlreadyRunning ? 2 : 1;
     }
+    console.error(`local: each site answers at ${fleet.url}/ to its host (send Host: <host> and X-Forwarded-Proto: https):`);
+    for (const { host } of servedHosts(fleet.plan)) console.error(`  ${host}`);
     console.log(`ready: ${fleet.url}`);
     // A server that dies after ready ends the run: the fleet would be half there.
     for (const service of [fleet.db.service, ...fleet.web.services]) {

@@ -7,12 +7,13 @@ import * as os from "os";
 import * as path from "path";
 import { parse } from "yaml";
 import { makeCertificates } from "../../tools/local/certs";
-import { type Fleet, startFleet } from "../../tools/local/fleet";
+import { type Fleet, serverPidFiles, startFleet } from "../../tools/local/fleet";
 import { type JobContext, type JobResult, findJob, runJob } from "../../tools/local/jobs";
 import { type MariaDB, startMariaDB, stopMariaDB } from "../../tools/local/mariadb";
 import { createDatabaseSql } from "../../tools/local/mysql-provider";
-import { freePort } from "../../tools/local/processes";
+import { Services, freePort } from "../../tools/local/processes";
 import type { SitePlan } from "../../tools/local/program";
+import { AlreadyRunning, findLeftovers } from "../../tools/local/state";
 import { assembleDocroot, get } from "../../tools/local/web";
 
 const FIXTURES = path.join(__dirname, "fixtures", "sites");
@@ -40,6 +41,9 @@ describe("the local fleet, end to end", function () {
 
     before(async function () {
         stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "wp-e2e-"));
+        // As .local/<stack> is made: run as root, nginx's workers run as another user, and must
+        // reach PHP-FPM's socket inside (mkdtemp makes a folder only its owner may enter).
+        fs.chmodSync(stateDir, 0o755);
         fleet = await startFleet({ stack: STACK, sitesDir: FIXTURES, port: await freePort(), stateDir, fresh: true });
         db = fleet.db;
         console.log(`      fleet ready in ${((Date.now() - started) / 1000).toFixed(1)}s`);
@@ -65,6 +69,53 @@ describe("the local fleet, end to end", function () {
     };
     const expectOk = (result: JobResult) => expect(result.code, result.stderr.trim().split("\n").pop()).to.equal(0);
     const sql = (id: string, statement: string) => db.admin(`USE \`${site(id).database.name}\`;\n${statement}`);
+
+    describe("one run per state folder", () => {
+        /** Every file under the state folder's web server with its size and time: what a second run must not touch. */
+        const webFiles = () =>
+            (fs.readdirSync(path.join(stateDir, "web"), { recursive: true }) as string[]).sort().map((f) => {
+                const stat = fs.statSync(path.join(stateDir, "web", f));
+                return `${f} ${stat.size} ${stat.mtimeMs}`;
+            });
+
+        it("refuses a second fleet on the same state folder, touching nothing, and the first keeps serving", async () => {
+            const before = webFiles();
+            let error: unknown;
+            try {
+                const second = await startFleet({ stack: STACK, sitesDir: FIXTURES, port: await freePort(), stateDir });
+                await second.stop();
+            } catch (e) {
+                error = e;
+            }
+            expect(error).to.be.instanceOf(AlreadyRunning);
+            expect((error as Error).message).to.equal(`already running (pid ${process.pid}); stop it first, or use another stack`);
+            expect(webFiles()).to.deep.equal(before);
+            expect((await page(canonical(fixture("shop-1")))).status).to.equal(200);
+        });
+
+        it("refuses a second MariaDB on the same data at once, and the first keeps answering", async () => {
+            const services = new Services();
+            let error: unknown;
+            try {
+                await startMariaDB(services, { dir: stateDir, certs: fleet.certs, port: await freePort() });
+            } catch (e) {
+                error = e;
+            } finally {
+                await services.stopAll();
+            }
+            expect(String(error)).to.match(new RegExp(`MariaDB \\(pid ${db.service.child.pid}\\) already runs`));
+            expect(db.admin("SELECT 1").trim()).to.equal("1");
+        });
+
+        it("finds this fleet's servers by their pid files, as the run after a hard kill does", () => {
+            const [fpm, nginx] = fleet.web.services;
+            expect(findLeftovers(stateDir, serverPidFiles(stateDir))).to.deep.equal([
+                { name: "nginx", pid: nginx.child.pid },
+                { name: "php-fpm", pid: fpm.child.pid },
+                { name: "MariaDB", pid: db.service.child.pid },
+            ]);
+        });
+    });
 
     describe("routing by Host", () => {
         it("serves each site at its canonical host, with its own title", async () => {
@@ -151,6 +202,24 @@ describe("the local fleet, end to end", function () {
                 }
             });
         }
+
+        it("keeps root off TCP: it exists at localhost only, by unix_socket, and 127.0.0.1 is refused", () => {
+            const root = db.as("root", "", "SELECT 1");
+            expect(root.ok, root.output).to.be.false;
+            expect(root.output).to.match(/denied|not allowed/i);
+            const accounts = db
+                .admin("SELECT user, host, priv FROM mysql.global_priv")
+                .trim()
+                .split("\n")
+                .map((l) => l.split("\t"));
+            const rootAccounts = accounts.filter(([user]) => user === "root");
+            expect(rootAccounts.map(([, host]) => host)).to.deep.equal(["localhost"]);
+            expect(rootAccounts[0][2]).to.include('"unix_socket"');
+            // Nothing but the sites' users reaches the server over TCP.
+            const siteUsers = fleet.plan.sites.map((s) => `${s.user.user}@${s.user.host}`);
+            const remote = accounts.filter(([, host]) => host !== "localhost").map(([user, host]) => `${user}@${host}`);
+            expect(remote).to.have.members(siteUsers);
+        });
 
         it("refuses a connection without TLS, with the credentials that work over TLS", () => {
             const s = site("shop-1");

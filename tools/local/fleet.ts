@@ -5,11 +5,12 @@ import * as fs from "fs";
 import * as path from "path";
 import { type Certificates, makeCertificates } from "./certs";
 import { type JobContext, runSiteJobs } from "./jobs";
-import { type MariaDB, startMariaDB } from "./mariadb";
+import { type MariaDB, mariadbPidFile, startMariaDB } from "./mariadb";
 import { Services, checkPortFree, freePort } from "./processes";
 import { type StackPlan, readStack, withDatabaseHost } from "./program";
 import { provisionSites } from "./provision";
-import { IMAGE_BIN, type Web, assembleDocroot, imageEnvironment, startWeb } from "./web";
+import { LOCK_FILE, type ServerPidFile, lockState, stopLeftovers } from "./state";
+import { IMAGE_BIN, type Web, assembleDocroot, imageEnvironment, startWeb, webPidFiles } from "./web";
 import { ROOT } from "../offline";
 
 export interface FleetOptions {
@@ -52,24 +53,68 @@ export function defaultStateDir(stack: string): string {
     return path.join(ROOT, ".local", stack);
 }
 
-/** Starts the fleet; on any failure stops what it started and rethrows. */
+const MYSQL_STATE = "mysql-state.json";
+
+/** The servers a fleet starts in `stateDir`, by their pid files, in the order to stop them. */
+export function serverPidFiles(stateDir: string): ServerPidFile[] {
+    return [...webPidFiles(stateDir), mariadbPidFile(stateDir)];
+}
+
+/** `dir` for a message: relative to the working folder when inside it. */
+function shown(dir: string): string {
+    const relative = path.relative(process.cwd(), dir);
+    return relative && !relative.startsWith("..") && !path.isAbsolute(relative) ? relative : dir;
+}
+
+/** Empties the state folder but for its lock (this run's); returns one line saying what it deleted. */
+export function freshStart(stateDir: string): string {
+    const entries = fs
+        .readdirSync(stateDir)
+        .filter((e) => e !== LOCK_FILE)
+        .sort();
+    if (entries.length === 0) return `--fresh: ${shown(stateDir)}/ held nothing yet`;
+    let sites: string[] = [];
+    try {
+        const applied = JSON.parse(fs.readFileSync(path.join(stateDir, MYSQL_STATE), "utf8")) as Record<string, string>;
+        sites = Object.keys(applied)
+            .filter((k) => k.endsWith("/database"))
+            .map((k) => k.slice(0, -"/database".length));
+    } catch {
+        // no record of databases: a folder that never got that far
+    }
+    for (const entry of entries) fs.rmSync(path.join(stateDir, entry), { recursive: true, force: true });
+    const listed = sites.length > 6 ? `${sites.slice(0, 5).join(", ")} and ${sites.length - 5} more` : sites.join(", ");
+    const databases = sites.length > 0 ? `the databases of ${sites.length} site(s) (${listed}); ` : "";
+    return `--fresh: deleted ${shown(stateDir)}/: ${databases}${entries.join(", ")}`;
+}
+
+/**
+ * Starts the fleet; on any failure stops what it started and rethrows. Throws AlreadyRunning,
+ * having touched nothing, while another run uses the state folder.
+ */
 export async function startFleet(options: FleetOptions): Promise<Fleet> {
     const log = options.log ?? (() => undefined);
     const stateDir = path.resolve(options.stateDir ?? defaultStateDir(options.stack));
     const port = options.port ?? DEFAULT_PORT;
-    await checkPortFree(port, "nginx");
-    const programPlan = await readStack(options.stack, { sitesDir: options.sitesDir });
-    log(`program: ${programPlan.sites.length} site(s) in stack ${options.stack}`);
-
-    if (options.fresh) fs.rmSync(stateDir, { recursive: true, force: true });
-    fs.mkdirSync(stateDir, { recursive: true });
+    const lock = lockState(stateDir);
     const services = options.services ?? new Services();
     try {
+        const left = await stopLeftovers(stateDir, serverPidFiles(stateDir));
+        if (left.length > 0) {
+            log(
+                `stopped what a run killed earlier left running in ${shown(stateDir)}: ${left.map((l) => `${l.name} (pid ${l.pid})`).join(", ")}`,
+            );
+        }
+        await checkPortFree(port, "nginx");
+        const programPlan = await readStack(options.stack, { sitesDir: options.sitesDir });
+        log(`program: ${programPlan.sites.length} site(s) in stack ${options.stack}`);
+        if (options.fresh) log(freshStart(stateDir));
+
         const certs = makeCertificates(path.join(stateDir, "certs"));
         const db = await startMariaDB(services, { dir: stateDir, certs, port: await freePort() });
         log(`mariadb: 127.0.0.1:${db.port}, TLS required`);
         const plan = withDatabaseHost(programPlan, `127.0.0.1:${db.port}`);
-        provisionSites(db, plan.sites, path.join(stateDir, "mysql-state.json"));
+        provisionSites(db, plan.sites, path.join(stateDir, MYSQL_STATE));
 
         const docroot = assembleDocroot(path.join(stateDir, "wordpress"));
         const imageEnv = imageEnvironment({ docroot, ca: certs.ca, port });
@@ -83,9 +128,14 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
                 log(`site ${site.id}: ${site.jobs.map((j) => j.job).join(", ")} done`);
             }
         }
-        return { url: `http://127.0.0.1:${port}`, port, stateDir, plan, certs, db, web, services, jobs, stop: () => services.stopAll() };
+        const stop = async () => {
+            await services.stopAll();
+            lock.release();
+        };
+        return { url: `http://127.0.0.1:${port}`, port, stateDir, plan, certs, db, web, services, jobs, stop };
     } catch (e) {
         await services.stopAll();
+        lock.release();
         throw e;
     }
 }

@@ -7,7 +7,9 @@ import { configFor, type ProgramRun, type Registered, runOffline } from "../offl
 import * as fs from "fs";
 import { mocks } from "../mocks";
 import { listStacks, stackFile } from "../stacks";
-import { SITE_TYPE } from "../../src/naming";
+import { SITE_INDEX_FILE, SITE_TYPE } from "../../src/naming";
+import type { SiteIndexEntry } from "../../src/settings";
+import { compareText } from "../../src/text";
 import type { DatabaseInputs, GrantInputs, UserInputs } from "./mysql-provider";
 
 /** A container as the kubelet would start it. */
@@ -92,6 +94,24 @@ export function planOf(stack: string, run: ProgramRun): StackPlan {
     const databaseHost = run.outputs.databaseHost;
     if (typeof databaseHost !== "string") throw new PlanError("the program exports no databaseHost: cannot tell which host to replace");
     return { stack, sites, serving, databaseHost };
+}
+
+/**
+ * The hosts that serve a site as themselves, from the site index the serving pods mount: each
+ * site's canonical host and preview host (any other host of a site redirects to the canonical one),
+ * by site, then host.
+ */
+export function servedHosts(plan: StackPlan): { host: string; site: string }[] {
+    const index = plan.serving
+        .flatMap((pod) => Object.values(pod.mounts))
+        .map((files) => files[SITE_INDEX_FILE])
+        .find((file) => file !== undefined);
+    if (index === undefined) throw new PlanError(`the serving pods mount no ${SITE_INDEX_FILE}`);
+    const hosts = (JSON.parse(index) as { hosts: Record<string, SiteIndexEntry> }).hosts;
+    return Object.entries(hosts)
+        .filter(([host, entry]) => entry.preview || host === entry.canonical)
+        .map(([host, entry]) => ({ host, site: entry.site }))
+        .sort((a, b) => compareText(a.site, b.site) || compareText(a.host, b.host));
 }
 
 function jobOf(job: Registered, objects: KubeObjects): Job {

@@ -11,6 +11,7 @@ import { findProgram } from "./mariadb";
 import { type ImageEnv, materialize } from "./pods";
 import { type Service, type Services, waitUntil } from "./processes";
 import type { StackPlan } from "./program";
+import type { ServerPidFile } from "./state";
 
 export const IMAGE_DIR = path.join(ROOT, "image");
 /** The image's commands (`wp-platform`), first on the Jobs' PATH as in the image. */
@@ -69,13 +70,28 @@ export interface WebOptions {
     readonly port: number;
 }
 
+/** The web server's state (config, sockets, pid files, logs) in the state folder. */
+const webDirOf = (stateDir: string): string => path.join(stateDir, "web");
+
+/**
+ * nginx's and PHP-FPM's pid files (render-config.sh puts them in <state>/run), nginx first: the
+ * order to stop them in. Both rewrite their process titles but keep the config file's path there.
+ */
+export function webPidFiles(stateDir: string): ServerPidFile[] {
+    const run = path.join(webDirOf(stateDir), "run");
+    return [
+        { name: "nginx", pidFile: path.join(run, "nginx.pid"), program: /\bnginx\b/ },
+        { name: "php-fpm", pidFile: path.join(run, "php-fpm.pid"), program: /\bphp-fpm/ },
+    ];
+}
+
 /** Starts PHP-FPM and nginx for the stack's serving pod, configured by the image's render-config.sh, and waits until /healthz answers. */
 export async function startWeb(services: Services, options: WebOptions): Promise<Web> {
     // Every Deployment mounts the same site index and settings; the one local image serves them all.
     const pod = options.plan.serving[0];
     if (!pod) throw new Error("the program registers no Deployment: nothing to serve");
     const local = materialize(pod, path.join(options.podsDir, pod.name), options.imageEnv);
-    const webDir = path.join(options.stateDir, "web");
+    const webDir = webDirOf(options.stateDir);
     const confDir = path.join(webDir, "conf");
     fs.rmSync(path.join(webDir, "run"), { recursive: true, force: true });
     const env: Record<string, string> = {
