@@ -156,6 +156,12 @@ describe("the local fleet, end to end", function () {
             expect((await page("unknown.example.com", "/wp-admin/install.php")).status).to.equal(404);
         });
 
+        it("does not tell any host WordPress's version through readme.html", async () => {
+            for (const host of ["unknown.example.com", canonical(fixture("shopx1"))]) {
+                for (const file of ["/readme.html", "/license.txt"]) expect((await page(host, file)).status, host + file).to.equal(404);
+            }
+        });
+
         it("never picks the site from X-Forwarded-Host", async () => {
             const res = await get(fleet.port, "/", "unknown.example.com", { "X-Forwarded-Host": canonical(fixture("shopx1")) });
             expect(res.status).to.equal(404);
