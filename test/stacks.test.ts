@@ -94,6 +94,17 @@ describe("the checks of any stack", () => {
             .and.to.match(/Kubernetes object declared twice/);
     });
 
+    it("report a certificate Secret cert-manager would create under the name of another Secret", () => {
+        const ingress = run.ofType("kubernetes:networking.k8s.io/v1:Ingress")[0];
+        const secret = run.ofType("kubernetes:core/v1:Secret")[0];
+        const tls = [{ ...ingress.inputs.spec.tls[0], secretName: secret.inputs.metadata.name }];
+        const clashing = { ...ingress, inputs: { ...ingress.inputs, spec: { ...ingress.inputs.spec, tls } } };
+        const problems = stackProblems(withResources(run.resources.map((r) => (r === ingress ? clashing : r))), ids());
+        expect(problems).to.deep.equal([
+            `Kubernetes object declared twice: kubernetes:core/v1:Secret wp-platform/${secret.inputs.metadata.name} (2 times)`,
+        ]);
+    });
+
     it("report a name beyond its limit, and a host claimed by two Ingresses", () => {
         const role = run.ofType("aws:iam/role:Role")[0];
         const [first, second] = run.ofType("kubernetes:networking.k8s.io/v1:Ingress");

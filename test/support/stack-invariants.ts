@@ -39,10 +39,21 @@ export function stackProblems(run: ProgramRun, siteIds: readonly string[]): stri
     problems.push(...duplicates(run.resources, (r) => r.urn).map((d) => `URN registered twice: ${d}`));
 
     const objects = run.resources.filter((r) => kubernetesKind(r) !== undefined);
+    const objectKey = (type: string, namespace: unknown, name: unknown) => `${type} ${String(namespace ?? "")}/${String(name)}`;
+    // cert-manager creates a Secret of each name an Ingress it annotates asks for: those meet the
+    // program's own Secrets, and each other, in the namespace.
+    const certificates = objects
+        .filter((r) => kubernetesKind(r) === "Ingress" && r.inputs.metadata?.annotations?.["cert-manager.io/cluster-issuer"])
+        .flatMap((r) =>
+            ((r.inputs.spec?.tls ?? []) as { secretName?: string }[]).map((t) =>
+                objectKey("kubernetes:core/v1:Secret", r.inputs.metadata?.namespace, t.secretName),
+            ),
+        );
     problems.push(
-        ...duplicates(objects, (r) => `${r.type} ${String(r.inputs.metadata?.namespace ?? "")}/${String(r.inputs.metadata?.name)}`).map(
-            (d) => `Kubernetes object declared twice: ${d}`,
-        ),
+        ...duplicates(
+            [...objects.map((r) => objectKey(r.type, r.inputs.metadata?.namespace, r.inputs.metadata?.name)), ...certificates],
+            (key) => key,
+        ).map((d) => `Kubernetes object declared twice: ${d}`),
     );
     for (const r of objects) {
         const kind = kubernetesKind(r)!;
