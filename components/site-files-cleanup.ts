@@ -10,7 +10,7 @@
 // check, which a destroy would answer wrongly: its program still declares every site.
 import { S3Client } from "@aws-sdk/client-s3";
 import * as pulumi from "@pulumi/pulumi";
-import { type FilesLocation, deleteAllVersions, manualCleanupCommand, parseFilesLocation } from "../src/site-files";
+import { type FilesLocation, type SiteFilesRecord, deleteAllVersions, manualCleanupCommand, parseFilesLocation } from "../src/site-files";
 
 /** The hook's name: the engine finds a delete hook by name, in the run that deletes. Never change it. */
 export const FILES_CLEANUP_HOOK = "wp-platform-delete-site-files";
@@ -43,7 +43,8 @@ export function siteFilesCleanupHook(options: { readonly retainData: boolean; re
  */
 export function cleanUpSiteFiles(retainData: boolean, s3: () => S3): pulumi.ResourceHookFunction {
     return async (args) => {
-        const recorded = args.oldInputs ?? {};
+        // What the component recorded (siteFilesRecord), checked: the state may predate it.
+        const recorded: Partial<Record<keyof SiteFilesRecord, unknown>> = args.oldInputs ?? {};
         if (typeof recorded.files !== "string") {
             await pulumi.log.warn(`${args.name}: no files location in its state; its files, if any, stay under sites/${args.name}/`);
             return;

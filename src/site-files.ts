@@ -32,7 +32,7 @@ export function siteFilesRecord(
     bucketName: pulumi.Output<string>,
     prefix: string,
     retainData: boolean,
-): { files: pulumi.Output<string>; retainData: boolean } {
+): { [K in keyof SiteFilesRecord]: pulumi.Input<SiteFilesRecord[K]> } {
     return { files: bucketName.apply((bucket) => filesLocationTag(bucket, prefix)), retainData };
 }
 
