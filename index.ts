@@ -1,13 +1,15 @@
 // wp-platform: a fleet of WordPress sites, one YAML file per site under the stack's sitesDir.
-// Reads like a table of contents: config, sites, the stack's components, one Site per file, outputs.
+// Reads like a table of contents: config, sites, then the components in the order the engine needs
+// them (the platform; the colors' Services; one Site per file; the site index; the colors'
+// Deployments, after their sites' verify Jobs; what runs after a rollout), then the outputs.
 import * as pulumi from "@pulumi/pulumi";
+import { ColorServices } from "./components/color-services";
 import { Platform } from "./components/platform";
 import { Release } from "./components/release";
 import { Site, siteUrlOf } from "./components/site";
 import { SiteIndex } from "./components/site-index";
 import { siteFilesCleanupHook } from "./components/site-files-cleanup";
 import { type Color } from "./src/config";
-import { deferred } from "./src/deferred";
 import { colorImage, colorsInUse, otherColor, siteColor } from "./src/release";
 import { siteIndexSizeProblems } from "./src/settings";
 import { loadStack } from "./src/site-stack";
@@ -34,53 +36,50 @@ const platform = new Platform("platform", {
     oidcProviderArn: config.oidcProviderArn,
     kubeContext: config.kubeContext,
 });
-const k8sProvider = platform.providers.k8s;
+// The components that hold only Kubernetes objects; their children inherit the provider.
+const inCluster = { providers: [platform.providers.k8s] };
 
 // A removed (or destroyed) site's files go with it unless the stack retains data: the engine runs this
 // hook, by name, after it deletes a Site component. Registered in every stack, so a stack that turns
 // retention on can still delete the sites whose state names the hook.
 const filesCleanup = siteFilesCleanupHook({ retainData: config.retainDataOnDelete, region: new pulumi.Config("aws").get("region") });
 
-// A color's Deployment rolls out only once the verify Jobs of its sites have passed and the site
-// index its pods mount exists; the sites and the index, created next, hand those over when they exist.
-const rolloutAfter = deferred<Record<Color, pulumi.Resource[]>>();
-const release = new Release("release", {
-    stack: config.stack,
-    namespace: platform.namespace,
-    image: config.image,
-    release: config.release,
-    colorsInUse: colorsInUse(specs, config.release),
-    wordpress: config.wordpress,
-    ingressControllerNamespace: config.ingress.controllerNamespace,
-    serviceAccountName: platform.serviceAccountName,
-    provider: k8sProvider,
-    rolloutAfter: { blue: rolloutAfter.promise.then((v) => v.blue), green: rolloutAfter.promise.then((v) => v.green) },
-});
+// What the sites' Ingresses route to; the pods these Services select come after the sites.
+const services = new ColorServices(
+    "services",
+    { namespace: platform.namespace, port: config.wordpress.port, ingressControllerNamespace: config.ingress.controllerNamespace },
+    inCluster,
+);
 
 function createSite(site: SiteSpec) {
     const color = siteColor(site, config.release);
     const image = colorImage(config.image, config.release, color);
-    const component = new Site(site.id, {
-        site,
-        stack: config.stack,
-        namespace: platform.namespace,
-        color,
-        image,
-        providers: platform.providers,
-        dbHost: platform.dbHost,
-        bucketName: platform.bucketName,
-        bucketArn: platform.bucketArn,
-        workloadRoleArn: platform.workloadRoleArn,
-        serviceAccountName: platform.serviceAccountName,
-        adminEmail: config.adminEmail,
-        ingress: config.ingress,
-        jobs: config.jobs,
-        runAsUser: config.wordpress.runAsUser,
-        retainData: config.retainDataOnDelete,
-        serving: { service: release.services[color], deployment: release.deployments[color] },
-        filesCleanup,
-        preview: config.release.previewDomain ? { domain: config.release.previewDomain, color: otherColor(color) } : undefined,
-    });
+    const component = new Site(
+        site.id,
+        {
+            site,
+            stack: config.stack,
+            color,
+            image,
+            adminEmail: config.adminEmail,
+            ingress: config.ingress,
+            jobs: config.jobs,
+            runAsUser: config.wordpress.runAsUser,
+            retainData: config.retainDataOnDelete,
+            preview: config.release.previewDomain ? { domain: config.release.previewDomain, color: otherColor(color) } : undefined,
+            platform: {
+                namespace: platform.namespace,
+                dbHost: platform.dbHost,
+                bucketName: platform.bucketName,
+                bucketArn: platform.bucketArn,
+                workloadRoleArn: platform.workloadRoleArn,
+                serviceAccountName: platform.serviceAccountName,
+                service: services.services[color],
+                filesCleanup,
+            },
+        },
+        { providers: [platform.providers.k8s, platform.providers.mysql] },
+    );
     return { site, color, image, component };
 }
 
@@ -92,16 +91,39 @@ export = async () => {
         deployed.push(createSite(site));
         await new Promise((resolve) => setImmediate(resolve));
     }
-    const siteIndex = new SiteIndex("site-index", {
-        stack: config.stack,
-        namespace: platform.namespace,
-        sites: specs,
-        settings: Object.fromEntries(deployed.map((d) => [d.site.id, d.component.servingSettings])),
-        previewDomain: config.release.previewDomain,
-        provider: k8sProvider,
-    });
-    const verifyJobs = (color: Color) => deployed.filter((d) => d.color === color).map((d) => d.component.verifyJob);
-    rolloutAfter.resolve({ blue: [...verifyJobs("blue"), ...siteIndex.objects], green: [...verifyJobs("green"), ...siteIndex.objects] });
+    const siteIndex = new SiteIndex(
+        "site-index",
+        {
+            stack: config.stack,
+            namespace: platform.namespace,
+            sites: specs,
+            settings: Object.fromEntries(deployed.map((d) => [d.site.id, d.component.servingSettings])),
+            previewDomain: config.release.previewDomain,
+        },
+        inCluster,
+    );
+
+    // A color's Deployment rolls out only once the verify Jobs of its sites have passed and the site
+    // index its pods mount exists.
+    const rolloutAfter = (color: Color) => [
+        ...deployed.filter((d) => d.color === color).map((d) => d.component.verifyJob),
+        ...siteIndex.objects,
+    ];
+    const release = new Release(
+        "release",
+        {
+            stack: config.stack,
+            namespace: platform.namespace,
+            image: config.image,
+            release: config.release,
+            colorsInUse: colorsInUse(specs, config.release),
+            wordpress: config.wordpress,
+            serviceAccountName: platform.serviceAccountName,
+            rolloutAfter: { blue: rolloutAfter("blue"), green: rolloutAfter("green") },
+        },
+        inCluster,
+    );
+    for (const d of deployed) d.component.flushCachesAfter(release.deployments[d.color]);
 
     /** Per site, what the old manager's GET /sites/{id} returned. No secret values, only names. */
     const sites = Object.fromEntries(

@@ -1,5 +1,7 @@
-// The two colors of the one WordPress image: a Deployment, Service, PodDisruptionBudget and
-// HorizontalPodAutoscaler each, and the `canary-env` ConfigMap that records the active color.
+// The two colors of the one WordPress image: a Deployment, PodDisruptionBudget and
+// HorizontalPodAutoscaler each, and the `canary-env` ConfigMap that records the active color. Built
+// after the sites: a color's Deployment rolls out only once its sites' verify Jobs have passed. The
+// Services that select these pods need no site and come first (components/color-services.ts).
 // The pod template depends only on the color's image and the stack settings, never on the sites,
 // so adding or removing a site never restarts the fleet.
 import * as k8s from "@pulumi/kubernetes";
@@ -8,13 +10,11 @@ import { COLORS, type Color, type ReleaseConfig, type WordpressConfig } from "..
 import {
     CANARY_CONFIGMAP,
     RELEASE_TYPE,
-    SERVICE_PORT,
     SITE_INDEX_CONFIGMAP,
     SITE_INDEX_FILE,
     SITE_INDEX_MOUNT,
     SETTINGS_MOUNT,
     deploymentName,
-    serviceName,
     settingsSecretName,
 } from "../src/naming";
 import { SETTINGS_SHARDS } from "../src/settings";
@@ -34,33 +34,26 @@ export interface ReleaseArgs {
     readonly colorsInUse: ReadonlySet<Color>;
     /** Port, probes, resources and autoscaling of the WordPress pods. */
     readonly wordpress: WordpressConfig;
-    /** Namespace of the ingress controller: the only one that may reach the pods. */
-    readonly ingressControllerNamespace: string;
     /** The ServiceAccount of the pods (IRSA). */
     readonly serviceAccountName: pulumi.Input<string>;
-    /** The Kubernetes provider of the stack. */
-    readonly provider: k8s.Provider;
     /**
      * Per color, what its Deployment waits for before it rolls out: the verify Jobs of the sites on
-     * that color, so a new digest that fails against any of them changes no pod.
+     * that color, so a new digest that fails against any of them changes no pod, and the site index
+     * the pods mount.
      */
-    readonly rolloutAfter: Record<Color, pulumi.Input<pulumi.Resource[]>>;
+    readonly rolloutAfter: Readonly<Record<Color, readonly pulumi.Resource[]>>;
 }
 
 export class Release extends pulumi.ComponentResource {
-    /** The Deployment of each color. */
+    /** The Deployment of each color: what runs after a rollout waits for it. */
     readonly deployments: Record<Color, k8s.apps.v1.Deployment>;
-    /** The Service of each color: the Ingress backends. */
-    readonly services: Record<Color, k8s.core.v1.Service>;
 
     constructor(name: string, args: ReleaseArgs, opts?: pulumi.ComponentResourceOptions) {
         super(RELEASE_TYPE, name, {}, opts);
         const deployments = {} as Record<Color, k8s.apps.v1.Deployment>;
-        const services = {} as Record<Color, k8s.core.v1.Service>;
         const child = childNamer(name);
         for (const color of COLORS) {
             deployments[color] = createDeployment(child, color, args, this);
-            services[color] = createService(child, color, args, this);
             createScaling(child, color, args, this);
         }
         new k8s.core.v1.ConfigMap(
@@ -69,12 +62,10 @@ export class Release extends pulumi.ComponentResource {
                 metadata: { name: CANARY_CONFIGMAP, namespace: args.namespace },
                 data: { canaryEnv: canaryEnv(args) },
             },
-            child.opts(CANARY_CONFIGMAP, { parent: this, provider: args.provider }),
+            child.opts(CANARY_CONFIGMAP, { parent: this }),
         );
-        createNetworkPolicy(child, args, this);
         this.deployments = deployments;
-        this.services = services;
-        this.registerOutputs({});
+        this.registerOutputs({ deployments: COLORS.map((color) => deployments[color].metadata.name), canaryEnv: canaryEnv(args) });
     }
 }
 
@@ -165,22 +156,7 @@ function createDeployment(child: ChildNamer, color: Color, args: ReleaseArgs, pa
                 },
             },
         },
-        child.opts(deploymentName(color), { parent, provider: args.provider, dependsOn: args.rolloutAfter[color] }),
-    );
-}
-
-function createService(child: ChildNamer, color: Color, args: ReleaseArgs, parent: pulumi.Resource): k8s.core.v1.Service {
-    return new k8s.core.v1.Service(
-        child.name(serviceName(color)),
-        {
-            metadata: { name: serviceName(color), namespace: args.namespace, labels: { app: color, ...WORDPRESS_POD_LABELS } },
-            spec: {
-                type: "ClusterIP",
-                selector: { app: color },
-                ports: [{ name: "http", port: SERVICE_PORT, targetPort: "http", protocol: "TCP" }],
-            },
-        },
-        child.opts(serviceName(color), { parent, provider: args.provider }),
+        child.opts(deploymentName(color), { parent, dependsOn: [...args.rolloutAfter[color]] }),
     );
 }
 
@@ -188,7 +164,7 @@ function createService(child: ChildNamer, color: Color, args: ReleaseArgs, paren
 function createScaling(child: ChildNamer, color: Color, args: ReleaseArgs, parent: pulumi.Resource): void {
     const wp = args.wordpress;
     const inUse = args.colorsInUse.has(color);
-    const opts = { parent, provider: args.provider };
+    const opts = { parent };
     new k8s.autoscaling.v2.HorizontalPodAutoscaler(
         child.name(`${color}-hpa`),
         {
@@ -214,26 +190,5 @@ function createScaling(child: ChildNamer, color: Color, args: ReleaseArgs, paren
             spec: { maxUnavailable: 1, selector: { matchLabels: { app: color } } },
         },
         child.opts(`${color}-pdb`, opts),
-    );
-}
-
-/** Only the ingress controller reaches the WordPress pods, and only on their HTTP port. */
-function createNetworkPolicy(child: ChildNamer, args: ReleaseArgs, parent: pulumi.Resource): void {
-    new k8s.networking.v1.NetworkPolicy(
-        child.name("wordpress-ingress"),
-        {
-            metadata: { name: "wordpress-ingress", namespace: args.namespace },
-            spec: {
-                podSelector: { matchLabels: WORDPRESS_POD_LABELS },
-                policyTypes: ["Ingress"],
-                ingress: [
-                    {
-                        from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": args.ingressControllerNamespace } } }],
-                        ports: [{ protocol: "TCP", port: args.wordpress.port }],
-                    },
-                ],
-            },
-        },
-        child.opts("wordpress-ingress", { parent, provider: args.provider }),
     );
 }

@@ -20,8 +20,6 @@ export interface SiteIndexArgs {
     readonly settings: Readonly<Record<string, pulumi.Output<string>>>;
     /** When set, each site's preview host `<id>.<previewDomain>` maps to it too. */
     readonly previewDomain?: string;
-    /** The Kubernetes provider of the stack. */
-    readonly provider: k8s.Provider;
 }
 
 export class SiteIndex extends pulumi.ComponentResource {
@@ -30,7 +28,7 @@ export class SiteIndex extends pulumi.ComponentResource {
 
     constructor(name: string, args: SiteIndexArgs, opts?: pulumi.ComponentResourceOptions) {
         super(SITE_INDEX_TYPE, name, {}, opts);
-        const opt = { parent: this, provider: args.provider };
+        const opt = { parent: this };
         const configMap = new k8s.core.v1.ConfigMap(
             name,
             {
@@ -61,6 +59,6 @@ export class SiteIndex extends pulumi.ComponentResource {
             );
         });
         this.objects = [configMap, ...secrets];
-        this.registerOutputs({});
+        this.registerOutputs({ configMap: configMap.metadata.name, settingsSecrets: secrets.map((s) => s.metadata.name) });
     }
 }

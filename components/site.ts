@@ -29,30 +29,16 @@ import { containerSecurityContext, podSecurityContext } from "../src/pods";
 import { PASSWORD_LENGTH, SALT_LENGTH, SALT_NAMES, saltsFrom, servingSettings, siteSettings } from "../src/settings";
 import { FILES_TAG, filesLocationTag, siteFilesRecord } from "../src/site-files";
 import type { SiteSpec } from "../src/sites";
-import type { Providers } from "./platform";
 
 export interface SiteArgs {
     /** The validated site file. */
     readonly site: SiteSpec;
     /** The stack name: in the secret name, the role name and tags. */
     readonly stack: string;
-    /** Kubernetes namespace of the platform. */
-    readonly namespace: pulumi.Input<string>;
     /** The site's color: its `service`, with `active` resolved. */
     readonly color: Color;
     /** The image of that color, `<repository>@sha256:...`. */
     readonly image: string;
-    /** The stack's Kubernetes and MySQL providers. */
-    readonly providers: Providers;
-    /** Host of the shared MySQL instance. */
-    readonly dbHost: pulumi.Input<string>;
-    /** The stack's files bucket. */
-    readonly bucketName: pulumi.Input<string>;
-    readonly bucketArn: pulumi.Input<string>;
-    /** The role of the WordPress pods, the only principal that may assume the site's role. */
-    readonly workloadRoleArn: pulumi.Input<string>;
-    /** ServiceAccount the Jobs run as. */
-    readonly serviceAccountName: pulumi.Input<string>;
     /** E-mail of the WordPress admin user. */
     readonly adminEmail: string;
     /** Ingress class and TLS. */
@@ -63,10 +49,30 @@ export interface SiteArgs {
     readonly runAsUser: number;
     /** Keep the database, user and secret in the cloud when the site is removed. */
     readonly retainData: boolean;
-    /** The Service and Deployment of the site's color: the Ingress backend, and what the cache flush waits for. */
-    readonly serving: { readonly service: k8s.core.v1.Service; readonly deployment: k8s.apps.v1.Deployment };
     /** When the stack has a preview domain: the host `<id>.<domain>` on the other color. */
     readonly preview?: PreviewArgs;
+    /**
+     * What the site uses of the stack's shared resources. The Kubernetes and MySQL providers come
+     * through the component's `providers` option, which its children inherit.
+     */
+    readonly platform: SitePlatform;
+}
+
+/** The stack's resources a site builds on: outputs of Platform and of the colors' Services. */
+export interface SitePlatform {
+    /** Kubernetes namespace of the platform. */
+    readonly namespace: pulumi.Input<string>;
+    /** Host of the shared MySQL instance. */
+    readonly dbHost: pulumi.Input<string>;
+    /** The stack's files bucket. */
+    readonly bucketName: pulumi.Input<string>;
+    readonly bucketArn: pulumi.Input<string>;
+    /** The role of the WordPress pods, the only principal that may assume the site's role. */
+    readonly workloadRoleArn: pulumi.Input<string>;
+    /** ServiceAccount the Jobs run as. */
+    readonly serviceAccountName: pulumi.Input<string>;
+    /** The Service of the site's color: the Ingress backend, which must exist before the Ingress. */
+    readonly service: k8s.core.v1.Service;
     /** Runs after the engine deletes this component: deletes the site's files unless the stack retains data. */
     readonly filesCleanup: pulumi.ResourceHook;
 }
@@ -109,14 +115,18 @@ export class Site extends pulumi.ComponentResource {
     readonly verifyJob: k8s.batch.v1.Job;
     /** The settings the serving pods read (`<id>.json` in one of the Secrets `site-settings-<n>`): no admin password. */
     readonly servingSettings: pulumi.Output<string>;
+    private readonly ingress: k8s.networking.v1.Ingress;
+    /** Creates one of the site's Jobs, with its settings mounted. */
+    private readonly job: (spec: JobSpec) => k8s.batch.v1.Job;
+    private flushCaches?: k8s.batch.v1.Job;
 
     constructor(name: string, args: SiteArgs, opts?: pulumi.ComponentResourceOptions) {
         // Bound to the component, never replaced, so deleted only with the site (components/site-files-cleanup.ts);
         // the inputs record where the files are, all the hook will have.
-        const files = siteFilesRecord(pulumi.output(args.bucketName), sitePrefix(args.site.id), args.retainData);
+        const files = siteFilesRecord(pulumi.output(args.platform.bucketName), sitePrefix(args.site.id), args.retainData);
         super(SITE_TYPE, name, files, {
             ...opts,
-            hooks: { ...opts?.hooks, afterDelete: [...(opts?.hooks?.afterDelete ?? []), args.filesCleanup] },
+            hooks: { ...opts?.hooks, afterDelete: [...(opts?.hooks?.afterDelete ?? []), args.platform.filesCleanup] },
         });
         const site = args.site;
         this.url = `${siteUrl(args)}/`;
@@ -128,9 +138,23 @@ export class Site extends pulumi.ComponentResource {
         const role = createFilesRole(name, args, this);
         const secrets = createSecrets(name, args, { db, roleArn: role.arn }, this);
         this.servingSettings = secrets.servingSettings;
-        this.verifyJob = createJobsAndIngress(name, args, { secretName: secrets.k8sSecretName, database: db.all }, this).verify;
+        this.job = (spec) => createJob(name, spec, args, secrets.k8sSecretName, this);
+        const provisioned = createJobsAndIngress(name, args, { job: this.job, database: db.all }, this);
+        this.verifyJob = provisioned.verify;
+        this.ingress = provisioned.ingress;
 
         this.registerOutputs({ url: this.url, secretName: this.secretName, database: this.databaseName, prefix: this.prefix });
+    }
+
+    /**
+     * What runs after its color rolls out: the cache flush, once the Ingress points at the color and
+     * the color's pods run its image, so old pods cannot refill the cache. Called once, after the
+     * Release that owns `rollout` exists (index.ts).
+     */
+    flushCachesAfter(rollout: pulumi.Resource): k8s.batch.v1.Job {
+        if (this.flushCaches) throw new Error("flushCachesAfter: the cache flush exists already");
+        this.flushCaches = this.job({ job: "flush-caches", env: {}, dependsOn: [this.ingress, rollout], once: false });
+        return this.flushCaches;
     }
 }
 
@@ -145,29 +169,28 @@ function siteUrl(args: SiteArgs): string {
 }
 
 /** Options of the children that hold data: kept in the cloud on removal when the stack says so. */
-function dataOpts(args: SiteArgs, parent: pulumi.Resource, provider?: pulumi.ProviderResource): pulumi.CustomResourceOptions {
-    return { parent, provider, retainOnDelete: args.retainData };
+function dataOpts(args: SiteArgs, parent: pulumi.Resource): pulumi.CustomResourceOptions {
+    return { parent, retainOnDelete: args.retainData };
 }
 
 function createDatabase(name: string, args: SiteArgs, parent: pulumi.Resource) {
     const id = args.site.id;
-    const provider = args.providers.mysql;
     const password = new random.RandomPassword(siteChildName(name, "db-password"), { length: PASSWORD_LENGTH, special: false }, { parent });
     const database = new mysql.Database(
         siteChildName(name, "db"),
         { name: databaseName(id), defaultCharacterSet: "utf8mb4", defaultCollation: "utf8mb4_unicode_ci" },
-        dataOpts(args, parent, provider),
+        dataOpts(args, parent),
     );
     const user = new mysql.User(
         siteChildName(name, "db-user"),
         { user: databaseUser(id), host: "%", plaintextPassword: pulumi.secret(password.result) },
-        dataOpts(args, parent, provider),
+        dataOpts(args, parent),
     );
     const grant = new mysql.Grant(
         siteChildName(name, "db-grant"),
         { user: user.user, host: user.host, database: grantDatabasePattern(id), table: "*", privileges: DB_PRIVILEGES },
         {
-            ...dataOpts(args, parent, provider),
+            ...dataOpts(args, parent),
             dependsOn: [database],
             // Every Grant field forces a replacement, and the old grant's delete REVOKEs its privileges
             // (terraform-provider-mysql mysql/resource_grant.go, DeleteGrant): created first, the new
@@ -188,10 +211,13 @@ function createFilesRole(name: string, args: SiteArgs, parent: pulumi.Resource):
             description: `wp-platform ${args.stack}: files of site ${args.site.id} (s3://<bucket>/${prefix})`,
             assumeRolePolicy: pulumi.jsonStringify({
                 Version: "2012-10-17",
-                Statement: [{ Effect: "Allow", Principal: { AWS: args.workloadRoleArn }, Action: "sts:AssumeRole" }],
+                Statement: [{ Effect: "Allow", Principal: { AWS: args.platform.workloadRoleArn }, Action: "sts:AssumeRole" }],
             }),
             // Where the files are, for whoever reads the role in IAM.
-            tags: { ...siteTags(args), [FILES_TAG]: pulumi.output(args.bucketName).apply((bucket) => filesLocationTag(bucket, prefix)) },
+            tags: {
+                ...siteTags(args),
+                [FILES_TAG]: pulumi.output(args.platform.bucketName).apply((bucket) => filesLocationTag(bucket, prefix)),
+            },
         },
         { parent },
     );
@@ -206,13 +232,13 @@ function createFilesRole(name: string, args: SiteArgs, parent: pulumi.Resource):
                         Sid: "SiteObjects",
                         Effect: "Allow",
                         Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:GetObjectVersion", "s3:AbortMultipartUpload"],
-                        Resource: pulumi.interpolate`${args.bucketArn}/${prefix}*`,
+                        Resource: pulumi.interpolate`${args.platform.bucketArn}/${prefix}*`,
                     },
                     {
                         Sid: "ListSitePrefix",
                         Effect: "Allow",
                         Action: "s3:ListBucket",
-                        Resource: args.bucketArn,
+                        Resource: args.platform.bucketArn,
                         Condition: { StringLike: { "s3:prefix": [prefix, `${prefix}*`] } },
                     },
                 ],
@@ -248,7 +274,14 @@ function createSecrets(name: string, args: SiteArgs, inputs: SecretInputs, paren
     const salts = new random.RandomBytes(siteChildName(name, "salts"), { length: (SALT_NAMES.length * SALT_LENGTH * 3) / 4 }, { parent });
     const values = pulumi.secret(
         pulumi
-            .all([inputs.db.password.result, adminPassword.result, salts.base64, args.dbHost, args.bucketName, inputs.roleArn])
+            .all([
+                inputs.db.password.result,
+                adminPassword.result,
+                salts.base64,
+                args.platform.dbHost,
+                args.platform.bucketName,
+                inputs.roleArn,
+            ])
             .apply(([dbPassword, adminPass, saltsBase64, dbHost, bucket, roleArn]) =>
                 siteSettings({
                     id,
@@ -282,11 +315,11 @@ function createSecrets(name: string, args: SiteArgs, inputs: SecretInputs, paren
     const k8sSecret = new k8s.core.v1.Secret(
         siteChildName(name, "k8s-secret"),
         {
-            metadata: { name: siteObjectName(id, "settings"), namespace: args.namespace, labels: siteLabels(id) },
+            metadata: { name: siteObjectName(id, "settings"), namespace: args.platform.namespace, labels: siteLabels(id) },
             type: "Opaque",
             stringData: { [settingsKey(id)]: pulumi.jsonStringify(values) },
         },
-        { parent, provider: args.providers.k8s },
+        { parent },
     );
     return {
         k8sSecretName: k8sSecret.metadata.name,
@@ -314,8 +347,8 @@ interface JobSpec {
 }
 
 interface JobInputs {
-    /** Name of the site's Kubernetes Secret, mounted where the image reads `<id>.json`. */
-    readonly secretName: pulumi.Input<string>;
+    /** Creates a Job with the site's Kubernetes Secret mounted where the image reads `<id>.json`. */
+    readonly job: (spec: JobSpec) => k8s.batch.v1.Job;
     /** The site's database, user and grant: install needs all three. */
     readonly database: pulumi.Resource[];
 }
@@ -341,7 +374,7 @@ function createJob(
         {
             metadata: {
                 name: siteObjectName(site.id, spec.job),
-                namespace: args.namespace,
+                namespace: args.platform.namespace,
                 labels,
                 annotations: {
                     // Pulumi's wait must outlast the Job's own deadline, so the Job's failure is what is reported.
@@ -359,7 +392,7 @@ function createJob(
                     metadata: { labels },
                     spec: {
                         restartPolicy: "Never",
-                        serviceAccountName: args.serviceAccountName,
+                        serviceAccountName: args.platform.serviceAccountName,
                         automountServiceAccountToken: false,
                         securityContext: podSecurityContext(args.runAsUser),
                         containers: [
@@ -381,7 +414,6 @@ function createJob(
         },
         {
             parent,
-            provider: args.providers.k8s,
             dependsOn: spec.dependsOn,
             ignoreChanges: spec.once ? ["spec.template.spec.containers[0].image"] : undefined,
         },
@@ -390,15 +422,16 @@ function createJob(
 
 interface SiteJobs {
     readonly verify: k8s.batch.v1.Job;
+    readonly ingress: k8s.networking.v1.Ingress;
 }
 
 /**
- * install -> activate-theme -> verify -> Ingress -> flush-caches. Pulumi waits for each Job to
- * complete, so a failure stops the update there: a site whose new image fails `verify` keeps its
- * traffic where it was.
+ * install -> activate-theme -> verify -> Ingress, then (after the rollout, `Site.flushCachesAfter`)
+ * flush-caches. Pulumi waits for each Job to complete, so a failure stops the update there: a site
+ * whose new image fails `verify` keeps its traffic where it was.
  */
 function createJobsAndIngress(name: string, args: SiteArgs, inputs: JobInputs, parent: pulumi.Resource): SiteJobs {
-    const job = (spec: JobSpec) => createJob(name, spec, args, inputs.secretName, parent);
+    const job = inputs.job;
     const site = args.site;
     const url = siteUrl(args);
     // The URL is in the pod template, not only in the Secret: a new canonical hostname re-runs the
@@ -412,11 +445,9 @@ function createJobsAndIngress(name: string, args: SiteArgs, inputs: JobInputs, p
     });
     const theme = job({ job: "activate-theme", env: { WP_THEME: site.theme }, dependsOn: [install], once: true });
     const verify = job({ job: "verify", env: { WP_SITE_URL: url, WP_THEME: site.theme }, dependsOn: [theme], once: false });
-    const ingress = createIngress(name, args, [verify, args.serving.service], parent);
-    // After the switch, and after the color's pods run the new image, so old pods cannot refill the cache.
-    job({ job: "flush-caches", env: {}, dependsOn: [ingress, args.serving.deployment], once: false });
+    const ingress = createIngress(name, args, [verify, args.platform.service], parent);
     if (args.preview) createPreviewIngress(name, args, args.preview, parent);
-    return { verify };
+    return { verify, ingress };
 }
 
 function createIngress(name: string, args: SiteArgs, dependsOn: pulumi.Resource[], parent: pulumi.Resource): k8s.networking.v1.Ingress {
@@ -424,7 +455,7 @@ function createIngress(name: string, args: SiteArgs, dependsOn: pulumi.Resource[
     return new k8s.networking.v1.Ingress(
         siteChildName(name, "ingress"),
         ingressSpec(args, { name: siteObjectName(site.id, "site"), hosts: site.hostnames, color: args.color, tlsName: "tls" }),
-        { parent, provider: args.providers.k8s, dependsOn },
+        { parent, dependsOn },
     );
 }
 
@@ -439,7 +470,7 @@ function createPreviewIngress(name: string, args: SiteArgs, preview: PreviewArgs
             color: preview.color,
             tlsName: "preview-tls",
         }),
-        { parent, provider: args.providers.k8s },
+        { parent },
     );
 }
 
@@ -457,7 +488,7 @@ function ingressSpec(args: SiteArgs, target: IngressTarget): k8s.networking.v1.I
     return {
         metadata: {
             name: target.name,
-            namespace: args.namespace,
+            namespace: args.platform.namespace,
             labels: { ...siteLabels(args.site.id), "wp-platform/color": target.color },
             annotations: ingress.clusterIssuer ? { "cert-manager.io/cluster-issuer": ingress.clusterIssuer } : undefined,
         },

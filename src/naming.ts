@@ -13,6 +13,7 @@ import type { Color } from "./config";
 export const SITE_TYPE = "wp-platform:index:Site";
 export const PLATFORM_TYPE = "wp-platform:index:Platform";
 export const RELEASE_TYPE = "wp-platform:index:Release";
+export const COLOR_SERVICES_TYPE = "wp-platform:index:ColorServices";
 export const SITE_INDEX_TYPE = "wp-platform:index:SiteIndex";
 
 /** Pulumi name of a site's child: `<id>/<child>`. */

@@ -677,7 +677,7 @@ describe("security baseline (policy/)", () => {
         const resources = () => asStack(runs.stg.resources);
         const options = optionsFor("stg");
         const check = (stack: StackResource[]) => wordpressNetworkPolicy.check(stack, options);
-        const edit = (fn: (p: AnyProps) => void) => stackWith(resources(), "release-wordpress-ingress", fn);
+        const edit = (fn: (p: AnyProps) => void) => stackWith(resources(), "services-wordpress-ingress", fn);
 
         it("reads the ingress controller's namespace from the stack config", () => {
             expect(options.ingressControllerNamespace).to.equal("ingress-nginx");
@@ -781,8 +781,8 @@ describe("security baseline (policy/)", () => {
             const reported = await runPack(runs.stg.resources, { ingressControllerNamespace: "traefik" });
             expect(reported).to.not.be.empty;
             for (const { line, urn } of reported) {
-                expect(line).to.match(/^wordpress-network-policy: release-wordpress-ingress .*only the namespace "traefik"/);
-                expect(urn).to.equal(runs.stg.get(TYPES.networkPolicy, "release-wordpress-ingress").urn);
+                expect(line).to.match(/^wordpress-network-policy: services-wordpress-ingress .*only the namespace "traefik"/);
+                expect(urn).to.equal(runs.stg.get(TYPES.networkPolicy, "services-wordpress-ingress").urn);
             }
         });
 

@@ -76,7 +76,7 @@ describe("Release", () => {
 
     it("selects each color's pods with the Service of the same name", () => {
         for (const color of ["blue", "green"]) {
-            const svc = run.get("kubernetes:core/v1:Service", `release-${color}`).inputs;
+            const svc = run.get("kubernetes:core/v1:Service", `services-${color}`).inputs;
             expect(svc.metadata.name).to.equal(color);
             expect(svc.spec.selector).to.deep.equal({ app: color });
             expect(svc.spec.ports).to.deep.equal([{ name: "http", port: 80, targetPort: "http", protocol: "TCP" }]);
@@ -103,7 +103,7 @@ describe("Release", () => {
     });
 
     it("lets only the ingress controller's namespace reach the WordPress pods", () => {
-        const np = run.get("kubernetes:networking.k8s.io/v1:NetworkPolicy", "release-wordpress-ingress").inputs.spec;
+        const np = run.get("kubernetes:networking.k8s.io/v1:NetworkPolicy", "services-wordpress-ingress").inputs.spec;
         expect(np.podSelector.matchLabels).to.deep.equal({
             "app.kubernetes.io/name": "wordpress",
             "app.kubernetes.io/part-of": "wp-platform",
@@ -115,6 +115,31 @@ describe("Release", () => {
                 from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "ingress-nginx" } } }],
                 ports: [{ protocol: "TCP", port: 8080 }],
             },
+        ]);
+    });
+
+    it("builds the Services before the sites and the Deployments after them, keeping every URN the Release gave", () => {
+        const release = "urn:pulumi:stg::wp-platform::wp-platform:index:Release";
+        const moved = [
+            ["kubernetes:core/v1:Service", "blue"],
+            ["kubernetes:core/v1:Service", "green"],
+            ["kubernetes:networking.k8s.io/v1:NetworkPolicy", "wordpress-ingress"],
+        ];
+        for (const [type, child] of moved) {
+            const resource = run.get(type, `services-${child}`);
+            expect(resource.parent).to.equal("urn:pulumi:stg::wp-platform::wp-platform:index:ColorServices::services");
+            // Where the engine has them in the state today, and where the first Release had them.
+            expect(resource.aliases).to.include.members([`${release}$${type}::release-${child}`, `${release}$${type}::${child}`]);
+        }
+        const service = run.get("kubernetes:core/v1:Service", "services-green");
+        const ingress = run.get("kubernetes:networking.k8s.io/v1:Ingress", "alpha/ingress");
+        expect(ingress.dependencies).to.include(service.urn);
+        const verify = run.get("kubernetes:batch/v1:Job", "alpha/verify");
+        expect(run.get("kubernetes:apps/v1:Deployment", "release-green-deployment").dependencies).to.include(verify.urn);
+        const flush = run.get("kubernetes:batch/v1:Job", "alpha/flush-caches");
+        expect(flush.dependencies).to.include.members([
+            ingress.urn,
+            run.get("kubernetes:apps/v1:Deployment", "release-green-deployment").urn,
         ]);
     });
 

@@ -12,9 +12,10 @@
 // `registerResourceHook` (SDK 3.248): a program that declares a resource hook would wait for an
 // answer for ever, so the harness answers, as the engine would, and records the hook's name.
 //
-// Checked against @pulumi/pulumi 3.248 (runtime/mocks.js, proto/resource_pb.d.ts). When the SDK
+// Checked against @pulumi/pulumi 3.248 (runtime/mocks.js, proto/resource_pb.d.ts, proto/alias_pb.d.ts). When the SDK
 // changes either, this file is what to adapt.
 import * as pulumi from "@pulumi/pulumi";
+import type { Alias } from "@pulumi/pulumi/proto/alias_pb";
 import type { RegisterResourceHookRequest, RegisterResourceRequest } from "@pulumi/pulumi/proto/resource_pb";
 
 /** What a registration request says of a resource, with its inputs as the SDK serialized them. */
@@ -36,6 +37,8 @@ export interface Registration {
     readonly dependencies: readonly string[];
     /** Names of the resource hooks to run after the resource is deleted. */
     readonly afterDeleteHooks: readonly string[];
+    /** The URNs its `aliases` name: the engine takes a resource in the state at one of them for this one. */
+    readonly aliases: readonly string[];
 }
 
 type Callback = (error: unknown, response: unknown) => void;
@@ -89,5 +92,18 @@ function registration(monitor: MockMonitor, req: RegisterResourceRequest): Regis
         ignoreChanges: req.getIgnorechangesList(),
         dependencies: req.getDependenciesList(),
         afterDeleteHooks: req.getHooks()?.getAfterDeleteList() ?? [],
+        aliases: req.getAliasesList().map((alias) => aliasUrn(monitor, req, alias)),
     };
+}
+
+/**
+ * The URN an alias names, as the engine computes it (pkg/resource/urn.go): the spec's parent (or the
+ * resource's own, or none), type and name, each defaulting to the resource's. Stack and project
+ * are this run's: the program sets neither in an alias.
+ */
+function aliasUrn(monitor: MockMonitor, req: RegisterResourceRequest, alias: Alias): string {
+    const spec = alias.getSpec();
+    if (!spec) return alias.getUrn();
+    const parent = spec.getNoparent() ? "" : spec.getParenturn() || req.getParent();
+    return monitor.newUrn(parent, spec.getType() || req.getType(), spec.getName() || req.getName());
 }
