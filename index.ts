@@ -118,6 +118,7 @@ export = async () => {
             release: config.release,
             colorsInUse: colorsInUse(specs, config.release),
             wordpress: config.wordpress,
+            cron: config.cron,
             serviceAccountName: platform.serviceAccountName,
             rolloutAfter: { blue: rolloutAfter("blue"), green: rolloutAfter("green") },
         },

@@ -6,7 +6,7 @@
 // so adding or removing a site never restarts the fleet.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { COLORS, type Color, type ReleaseConfig, type WordpressConfig } from "../src/config";
+import { COLORS, type Color, type CronConfig, type ReleaseConfig, type WordpressConfig } from "../src/config";
 import {
     CANARY_CONFIGMAP,
     RELEASE_TYPE,
@@ -34,6 +34,8 @@ export interface ReleaseArgs {
     readonly colorsInUse: ReadonlySet<Color>;
     /** Port, probes, resources and autoscaling of the WordPress pods. */
     readonly wordpress: WordpressConfig;
+    /** The cron runner of each color: concurrency, per-site time limit, interval, resources. */
+    readonly cron: CronConfig;
     /** The ServiceAccount of the pods (IRSA). */
     readonly serviceAccountName: pulumi.Input<string>;
     /**
@@ -55,7 +57,17 @@ export class Release extends pulumi.ComponentResource {
         for (const color of COLORS) {
             deployments[color] = createDeployment(child, color, args, this);
             createScaling(child, color, args, this);
+            createCronRunner(child, color, args, this);
         }
+        // The cron runners serve nothing: no traffic reaches them.
+        new k8s.networking.v1.NetworkPolicy(
+            child.name("cron-no-ingress"),
+            {
+                metadata: { name: "cron-no-ingress", namespace: args.namespace },
+                spec: { podSelector: { matchLabels: CRON_POD_LABELS }, policyTypes: ["Ingress"], ingress: [] },
+            },
+            child.opts("cron-no-ingress", { parent: this }),
+        );
         new k8s.core.v1.ConfigMap(
             child.name(CANARY_CONFIGMAP),
             {
@@ -90,9 +102,40 @@ export function canaryEnv(args: Pick<ReleaseArgs, "image" | "release">): string 
     return JSON.stringify({ selector, image: colorImage(args.image, args.release, selector) });
 }
 
+/** What the pods of a color mount to find its sites: the site index and every site's settings. */
+function siteVolumes(): {
+    volumes: k8s.types.input.core.v1.Volume[];
+    volumeMounts: k8s.types.input.core.v1.VolumeMount[];
+    env: k8s.types.input.core.v1.EnvVar[];
+} {
+    return {
+        // Mounted as volumes (not env or subPath) so the kubelet refreshes the files in place when a
+        // site is added: the pods keep running. One folder of `<id>.json` from every settings Secret.
+        volumes: [
+            { name: "site-index", configMap: { name: SITE_INDEX_CONFIGMAP } },
+            {
+                name: "site-settings",
+                projected: {
+                    defaultMode: 0o440,
+                    sources: Array.from({ length: SETTINGS_SHARDS }, (_, shard) => ({ secret: { name: settingsSecretName(shard) } })),
+                },
+            },
+        ],
+        volumeMounts: [
+            { name: "site-index", mountPath: SITE_INDEX_MOUNT, readOnly: true },
+            { name: "site-settings", mountPath: SETTINGS_MOUNT, readOnly: true },
+        ],
+        env: [
+            { name: "WP_PLATFORM_SITE_INDEX", value: `${SITE_INDEX_MOUNT}/${SITE_INDEX_FILE}` },
+            { name: "WP_PLATFORM_SETTINGS_DIR", value: SETTINGS_MOUNT },
+        ],
+    };
+}
+
 function createDeployment(child: ChildNamer, color: Color, args: ReleaseArgs, parent: pulumi.Resource): k8s.apps.v1.Deployment {
     const wp = args.wordpress;
     const labels = { app: color };
+    const mounts = siteVolumes();
     const probe = { httpGet: { path: wp.probePath, port: "http" }, periodSeconds: 10, timeoutSeconds: 5 };
     return new k8s.apps.v1.Deployment(
         child.name(deploymentName(color)),
@@ -124,34 +167,16 @@ function createDeployment(child: ChildNamer, color: Color, args: ReleaseArgs, pa
                                     { name: "WP_PLATFORM_STACK", value: args.stack },
                                     { name: "WP_PLATFORM_COLOR", value: color },
                                     { name: "WP_PLATFORM_PORT", value: String(wp.port) },
-                                    { name: "WP_PLATFORM_SITE_INDEX", value: `${SITE_INDEX_MOUNT}/${SITE_INDEX_FILE}` },
-                                    { name: "WP_PLATFORM_SETTINGS_DIR", value: SETTINGS_MOUNT },
+                                    ...mounts.env,
                                 ],
                                 resources: { requests: wp.requests, limits: wp.limits },
                                 readinessProbe: { ...probe, failureThreshold: 3 },
                                 livenessProbe: { ...probe, initialDelaySeconds: 30, failureThreshold: 6 },
                                 securityContext: containerSecurityContext,
-                                volumeMounts: [
-                                    { name: "site-index", mountPath: SITE_INDEX_MOUNT, readOnly: true },
-                                    { name: "site-settings", mountPath: SETTINGS_MOUNT, readOnly: true },
-                                ],
+                                volumeMounts: mounts.volumeMounts,
                             },
                         ],
-                        // Mounted as volumes (not env or subPath) so the kubelet refreshes the files in place
-                        // when a site is added: the pods keep running. One folder of `<id>.json` from every
-                        // settings Secret.
-                        volumes: [
-                            { name: "site-index", configMap: { name: SITE_INDEX_CONFIGMAP } },
-                            {
-                                name: "site-settings",
-                                projected: {
-                                    defaultMode: 0o440,
-                                    sources: Array.from({ length: SETTINGS_SHARDS }, (_, shard) => ({
-                                        secret: { name: settingsSecretName(shard) },
-                                    })),
-                                },
-                            },
-                        ],
+                        volumes: mounts.volumes,
                     },
                 },
             },
@@ -192,3 +217,70 @@ function createScaling(child: ChildNamer, color: Color, args: ReleaseArgs, paren
         child.opts(`${color}-pdb`, opts),
     );
 }
+
+/**
+ * The command of a color's cron runner (image/, `wp platform cron-runner`): every interval, the due
+ * WP-Cron events of each site of its color, a bounded number of sites at once, each under a time
+ * limit, one site's failure logged without holding up the others.
+ */
+export const CRON_RUNNER_COMMAND = ["wp", "platform", "cron-runner"];
+
+/**
+ * One long-running pod per color runs WP-Cron for the color's sites, since no visitor request does
+ * (`DISABLE_WP_CRON`). A Deployment that loops, not a CronJob: a CronJob starts a pod a minute
+ * (image pull, PHP start, one connection per site each time) and cannot go below a minute; one warm
+ * process costs a pod whether or not events are due, and is simpler to bound. `Recreate` never runs
+ * two runners of a color at once; a site that changes color is guarded by a per-site database lock
+ * in the runner, so the two colors' runners never run one site together. It rolls out with its
+ * color's web pods: after the color's verify Jobs, so a new image runs no site's events unverified.
+ */
+function createCronRunner(child: ChildNamer, color: Color, args: ReleaseArgs, parent: pulumi.Resource): k8s.apps.v1.Deployment {
+    const cron = args.cron;
+    const labels = { app: cronRunnerName(color), ...CRON_POD_LABELS };
+    const mounts = siteVolumes();
+    return new k8s.apps.v1.Deployment(
+        child.name(cronRunnerName(color)),
+        {
+            metadata: { name: cronRunnerName(color), namespace: args.namespace, labels },
+            spec: {
+                // A color no site is on has no events to run.
+                replicas: args.colorsInUse.has(color) ? 1 : 0,
+                selector: { matchLabels: { app: cronRunnerName(color) } },
+                strategy: { type: "Recreate" },
+                template: {
+                    metadata: { labels },
+                    spec: {
+                        serviceAccountName: args.serviceAccountName,
+                        securityContext: podSecurityContext(args.wordpress.runAsUser),
+                        containers: [
+                            {
+                                name: "cron",
+                                image: colorImage(args.image, args.release, color),
+                                command: CRON_RUNNER_COMMAND,
+                                env: [
+                                    { name: "WP_PLATFORM_STACK", value: args.stack },
+                                    { name: "WP_PLATFORM_COLOR", value: color },
+                                    ...mounts.env,
+                                    { name: "WP_CRON_CONCURRENCY", value: String(cron.concurrency) },
+                                    { name: "WP_CRON_SITE_TIMEOUT", value: String(cron.siteTimeoutSeconds) },
+                                    { name: "WP_CRON_INTERVAL", value: String(cron.intervalSeconds) },
+                                ],
+                                resources: { requests: cron.requests, limits: cron.limits },
+                                securityContext: containerSecurityContext,
+                                volumeMounts: mounts.volumeMounts,
+                            },
+                        ],
+                        volumes: mounts.volumes,
+                    },
+                },
+            },
+        },
+        child.opts(cronRunnerName(color), { parent, dependsOn: [...args.rolloutAfter[color]] }),
+    );
+}
+
+/** Labels every cron runner pod carries. */
+const CRON_POD_LABELS = { "app.kubernetes.io/part-of": "wp-platform", "wp-platform/role": "cron" };
+
+/** `cron-blue`, `cron-green`. */
+export const cronRunnerName = (color: Color): string => `cron-${color}`;

@@ -123,6 +123,23 @@ const jobsSchema = z
     })
     .strict();
 
+/** The cron runner of each color (components/release.ts): how many sites at once, and how long each may take. */
+const cronSchema = z
+    .object({
+        concurrency: z.number().int().min(1).max(32).default(4),
+        siteTimeoutSeconds: z.number().int().min(10).max(3600).default(120),
+        intervalSeconds: z.number().int().min(10).max(300).default(60),
+        requests: z
+            .object({ cpu: quantity.default("100m"), memory: quantity.default("128Mi") })
+            .strict()
+            .prefault({}),
+        limits: z
+            .object({ cpu: quantity.default("500m"), memory: quantity.default("256Mi") })
+            .strict()
+            .prefault({}),
+    })
+    .strict();
+
 /** Every key of the namespace, with its type and default. Objects arrive as JSON strings. */
 const configSchema = z.object({
     sitesDir: z.string().min(1).optional(),
@@ -152,6 +169,7 @@ const configSchema = z.object({
     wordpress: wordpressSchema.prefault({}),
     ingress: ingressSchema.prefault({}),
     jobs: jobsSchema.prefault({}),
+    cron: cronSchema.prefault({}),
 });
 
 type Parsed = z.infer<typeof configSchema>;
@@ -161,6 +179,7 @@ export type DatabaseConfig = Parsed["database"];
 export type WordpressConfig = Parsed["wordpress"];
 export type IngressConfig = Parsed["ingress"];
 export type JobsConfig = Parsed["jobs"];
+export type CronConfig = Parsed["cron"];
 
 export interface PlatformConfig extends Omit<Parsed, "sitesDir" | "deletionProtection"> {
     readonly stack: string;
@@ -183,6 +202,7 @@ const JSON_KEYS: ReadonlySet<string> = new Set([
     "wordpress",
     "ingress",
     "jobs",
+    "cron",
 ]);
 
 /** One problem of the config: the key (`wp-platform:release.active`), what is wrong, where, and the value given. */

@@ -123,6 +123,14 @@ describe("parseConfig", () => {
         expect(sg).to.contain("adminSecurityGroupIds").and.contain('"sg-..."');
     });
 
+    it("defaults the cron runners to 4 sites at once, 120 s a site, every 60 s, and bounds each", () => {
+        const config = parseConfig(configFor("stg", { cron: undefined }), "stg", ROOT);
+        expect(config.cron).to.deep.include({ concurrency: 4, siteTimeoutSeconds: 120, intervalSeconds: 60 });
+        const problems = problemsOf(configFor("stg", { cron: { concurrency: 0, siteTimeoutSeconds: 5, intervalSecond: 60 } }));
+        expect(problems.join("\n")).to.contain("wp-platform:cron.concurrency").and.contain("wp-platform:cron.siteTimeoutSeconds");
+        expect(problems.join("\n")).to.match(/wp-platform:cron.intervalSecond.*intervalSeconds/);
+    });
+
     it("leaves other namespaces (aws:region) alone", () => {
         const config = parseConfig({ ...configFor("stg"), "aws:region": "eu-west-1", "kubernetes:context": "x" }, "stg", ROOT);
         expect(config.stack).to.equal("stg");

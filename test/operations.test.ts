@@ -55,6 +55,7 @@ describe("operations", () => {
         expect(names(diff.changed)).to.deep.equal(
             sorted([
                 "kubernetes:apps/v1:Deployment::release-blue-deployment",
+                "kubernetes:apps/v1:Deployment::release-cron-blue",
                 "kubernetes:core/v1:ConfigMap::release-canary-env",
                 ...reran("alpha"),
                 ...reran("beta"),
@@ -69,10 +70,13 @@ describe("operations", () => {
         ]);
     });
 
-    it("new digest on the spare color: its Deployment only, since no site is on it", async () => {
+    it("new digest on the spare color: its Deployments only (web and cron), since no site is on it", async () => {
         const before = await runProgram({ config: release("blue"), sites: { "alpha.yaml": siteFile("alpha") } });
         const after = await runProgram({ config: release("blue", D1, D3), sites: { "alpha.yaml": siteFile("alpha") } });
-        expect(names(diffRuns(before, after).changed)).to.deep.equal(["kubernetes:apps/v1:Deployment::release-green-deployment"]);
+        expect(names(diffRuns(before, after).changed)).to.deep.equal([
+            "kubernetes:apps/v1:Deployment::release-cron-green",
+            "kubernetes:apps/v1:Deployment::release-green-deployment",
+        ]);
     });
 
     it("flip release.active (POST /services {selector}, bulk promote): the sites on `active` move; pinned sites stay", async () => {
@@ -80,11 +84,12 @@ describe("operations", () => {
         const diff = diffRuns(base, after);
         expect(diff.added).to.deep.equal([]);
         expect(diff.removed).to.deep.equal([]);
-        // blue serves no site any more and idles; green already served gamma.
+        // blue serves no site any more and idles, and its cron runner stops; green already served gamma.
         expect(names(diff.changed)).to.deep.equal(
             sorted([
                 "kubernetes:core/v1:ConfigMap::release-canary-env",
                 "kubernetes:autoscaling/v2:HorizontalPodAutoscaler::release-blue-hpa",
+                "kubernetes:apps/v1:Deployment::release-cron-blue",
                 ...moved("alpha"),
                 ...moved("beta"),
             ]),
@@ -110,7 +115,16 @@ describe("operations", () => {
             run.get("kubernetes:autoscaling/v2:HorizontalPodAutoscaler", `release-${color}-hpa`).inputs.spec;
         expect([hpa(after, "blue").minReplicas, hpa(after, "blue").maxReplicas]).to.deep.equal([1, 1]);
         expect([hpa(after, "green").minReplicas, hpa(after, "green").maxReplicas]).to.deep.equal([2, 6]);
-        expect(changed.filter((n) => n.includes("Deployment"))).to.deep.equal([]);
+        // No web pod restarts: only the cron runners' replica counts change.
+        expect(changed.filter((n) => n.includes("Deployment"))).to.deep.equal([
+            "kubernetes:apps/v1:Deployment::release-cron-blue",
+            "kubernetes:apps/v1:Deployment::release-cron-green",
+        ]);
+        const replicas = (run: ProgramRun, color: string) =>
+            run.get("kubernetes:apps/v1:Deployment", `release-cron-${color}`).inputs.spec.replicas;
+        expect([replicas(before, "blue"), replicas(before, "green"), replicas(after, "blue"), replicas(after, "green")]).to.deep.equal([
+            1, 0, 0, 1,
+        ]);
     });
 
     it("promote one site by its service (PUT /sites/{id}/promote): only that site's Ingress and release Jobs", async () => {
@@ -132,6 +146,8 @@ describe("operations", () => {
                 ...moved("alpha"),
                 "kubernetes:autoscaling/v2:HorizontalPodAutoscaler::release-blue-hpa",
                 "kubernetes:autoscaling/v2:HorizontalPodAutoscaler::release-green-hpa",
+                "kubernetes:apps/v1:Deployment::release-cron-blue",
+                "kubernetes:apps/v1:Deployment::release-cron-green",
             ]),
         );
     });

@@ -143,6 +143,46 @@ describe("Release", () => {
         ]);
     });
 
+    it("runs one cron runner per color, one pod at most, with the color's image, after the color's verify Jobs", () => {
+        // alpha is on the active color (green) and beta is pinned to green: blue has no site, so no runner pod.
+        for (const [color, digest, replicas] of [
+            ["blue", BLUE, 0],
+            ["green", GREEN, 1],
+        ] as const) {
+            const cron = run.get("kubernetes:apps/v1:Deployment", `release-cron-${color}`);
+            const spec = cron.inputs.spec;
+            expect(cron.inputs.metadata.name).to.equal(`cron-${color}`);
+            expect(spec.replicas).to.equal(replicas);
+            expect(spec.strategy).to.deep.equal({ type: "Recreate" });
+            const container = spec.template.spec.containers[0];
+            expect(container.image).to.equal(`${IMAGE}@${digest}`);
+            expect(container.command).to.deep.equal(["wp", "platform", "cron-runner"]);
+            expect(container.env).to.deep.include.members([
+                { name: "WP_PLATFORM_COLOR", value: color },
+                { name: "WP_CRON_CONCURRENCY", value: "4" },
+                { name: "WP_CRON_SITE_TIMEOUT", value: "120" },
+                { name: "WP_CRON_INTERVAL", value: "60" },
+            ]);
+            expect(container.resources).to.deep.equal({
+                requests: { cpu: "100m", memory: "128Mi" },
+                limits: { cpu: "500m", memory: "256Mi" },
+            });
+            // It finds the color's sites as the web pods do, and is not a web pod: no Service or HPA selects it.
+            expect(spec.template.spec.volumes).to.deep.equal(deployment(color).spec.template.spec.volumes);
+            expect(spec.template.metadata.labels).not.to.have.property("app", color);
+            expect(spec.template.metadata.labels).not.to.have.property("app.kubernetes.io/name");
+        }
+        const verify = run.get("kubernetes:batch/v1:Job", "alpha/verify").urn;
+        expect(run.get("kubernetes:apps/v1:Deployment", "release-cron-green").dependencies).to.include(verify);
+        expect(run.get("kubernetes:apps/v1:Deployment", "release-cron-blue").dependencies).not.to.include(verify);
+        const np = run.get("kubernetes:networking.k8s.io/v1:NetworkPolicy", "release-cron-no-ingress").inputs.spec;
+        expect(np).to.deep.equal({
+            podSelector: { matchLabels: { "app.kubernetes.io/part-of": "wp-platform", "wp-platform/role": "cron" } },
+            policyTypes: ["Ingress"],
+            ingress: [],
+        });
+    });
+
     it("runs the pods as the restricted Pod Security Standard requires", () => {
         const spec = deployment("blue").spec.template.spec;
         expect(spec.securityContext).to.deep.include({ runAsNonRoot: true, runAsUser: 33, seccompProfile: { type: "RuntimeDefault" } });
