@@ -97,6 +97,7 @@ export = async () => {
             stack: config.stack,
             namespace: platform.namespace,
             sites: specs,
+            active: config.release.active,
             settings: Object.fromEntries(deployed.map((d) => [d.site.id, d.component.servingSettings])),
             previewDomain: config.release.previewDomain,
         },

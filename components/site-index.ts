@@ -6,6 +6,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { SITE_INDEX_CONFIGMAP, SITE_INDEX_FILE, SITE_INDEX_TYPE, settingsKey, settingsSecretName } from "../src/naming";
 import { SETTINGS_SHARDS, settingsShard, siteIndexJson } from "../src/settings";
+import type { Color } from "../src/config";
 import type { SiteSpec } from "../src/sites";
 import { compareText } from "../src/text";
 
@@ -16,6 +17,8 @@ export interface SiteIndexArgs {
     readonly namespace: pulumi.Input<string>;
     /** Every site of the stack. */
     readonly sites: readonly SiteSpec[];
+    /** The release's active color: the color of the sites on `active`. */
+    readonly active: Color;
     /** Each site's serving settings (`<id>.json`), by site id. */
     readonly settings: Readonly<Record<string, pulumi.Output<string>>>;
     /** When set, each site's preview host `<id>.<previewDomain>` maps to it too. */
@@ -33,7 +36,7 @@ export class SiteIndex extends pulumi.ComponentResource {
             name,
             {
                 metadata: { name: SITE_INDEX_CONFIGMAP, namespace: args.namespace },
-                data: { [SITE_INDEX_FILE]: siteIndexJson(args.stack, args.sites, args.previewDomain) },
+                data: { [SITE_INDEX_FILE]: siteIndexJson(args.stack, args.sites, args.active, args.previewDomain) },
             },
             opt,
         );

@@ -3,6 +3,8 @@
 // 1 MiB of data each; the program checks the stack fits before it registers anything. Creates no
 // resources.
 import * as crypto from "crypto";
+import type { Color } from "./config";
+import { otherColor, siteColor } from "./release";
 import type { SiteSpec } from "./sites";
 import { compareText } from "./text";
 import { databaseName, databaseUser, previewHostname, secretName, settingsKey, sitePrefix, siteRoleName, siteRolePath } from "./naming";
@@ -83,16 +85,23 @@ export interface SiteIndexEntry {
     readonly site: string;
     readonly secret: string;
     readonly canonical: string;
+    /** The color whose pods serve this host: the site's color, or for a preview host the other one. */
+    readonly color: Color;
     /** A preview host: served as itself, never redirected to the canonical host. */
     readonly preview?: true;
 }
 
-/** `{ "hosts": { "<hostname>": SiteIndexEntry } }`, hostnames sorted: same sites, same bytes. */
-export function siteIndexJson(stack: string, sites: readonly SiteSpec[], previewDomain?: string): string {
+/**
+ * `{ "hosts": { "<hostname>": SiteIndexEntry } }`, hostnames sorted: same sites, same bytes. `active`
+ * is the release's active color, which the sites on `active` take.
+ */
+export function siteIndexJson(stack: string, sites: readonly SiteSpec[], active: Color, previewDomain?: string): string {
     const entries = sites.flatMap((s) => {
-        const entry = { site: s.id, secret: secretName(stack, s.id), canonical: s.canonicalHostname };
+        const color = siteColor(s, { active });
+        const entry = { site: s.id, secret: secretName(stack, s.id), canonical: s.canonicalHostname, color };
         const live = s.hostnames.map((host) => [host, entry] as const);
-        return previewDomain ? [...live, [previewHostname(s.id, previewDomain), { ...entry, preview: true as const }] as const] : live;
+        const preview = { ...entry, color: otherColor(color), preview: true as const };
+        return previewDomain ? [...live, [previewHostname(s.id, previewDomain), preview] as const] : live;
     });
     const hosts: Record<string, SiteIndexEntry> = {};
     for (const [host, entry] of entries.sort(([a], [b]) => compareText(a, b))) hosts[host] = entry;
@@ -138,7 +147,8 @@ export function servingSettingsBound(site: SiteSpec, context: SettingsContext): 
 export function siteIndexSizeProblems(sites: readonly SiteSpec[], context: SettingsContext, previewDomain?: string): string[] {
     const problems: string[] = [];
     const kib = (n: number) => `${Math.ceil(n / 1024)} KiB`;
-    const index = Buffer.byteLength(siteIndexJson(context.stack, sites, previewDomain));
+    // "green" is the longer color: the bound holds whichever is active.
+    const index = Buffer.byteLength(siteIndexJson(context.stack, sites, "green", previewDomain));
     if (index > OBJECT_DATA_LIMIT) {
         problems.push(
             `the site index of ${sites.length} sites takes ${kib(index)}, over Kubernetes' 1 MiB per ConfigMap: split the stack (docs/scale.md)`,

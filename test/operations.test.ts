@@ -28,9 +28,10 @@ const siteIndexOf = (...sites: string[]) =>
     ]);
 const ownedBy = (site: string) => (urn: string) => urn.endsWith(`::${site}`) || urn.includes(`::${site}/`);
 const ingress = (site: string) => `kubernetes:networking.k8s.io/v1:Ingress::${site}/ingress`;
-const moved = (site: string) => [ingress(site), job(site, "flush-caches"), job(site, "verify")];
+// A site that changes color: its Ingress and release Jobs, and the site index, which records each host's color.
+const moved = (site: string) => [ingress(site), job(site, "flush-caches"), job(site, "verify"), "kubernetes:core/v1:ConfigMap::site-index"];
 const reran = (site: string) => [job(site, "flush-caches"), job(site, "verify")];
-const sorted = (xs: string[]) => [...xs].sort();
+const sorted = (xs: string[]) => [...new Set(xs)].sort();
 
 describe("operations", () => {
     let base: ProgramRun;
@@ -223,9 +224,11 @@ describe("operations", () => {
 
         it("maps each preview host to its site in the site index", () => {
             const index = JSON.parse(withPreview.get("kubernetes:core/v1:ConfigMap", "site-index").inputs.data["sites.json"]);
-            // Served as itself: a preview host is never redirected to the live one.
+            // Served as itself, by the other color: a preview host is never redirected to the live one.
+            expect(index.hosts["alpha.cloud2-stg.example.com"].color).to.equal("blue");
             expect(index.hosts["alpha.preview.cloud2-stg.example.com"]).to.deep.equal({
                 ...index.hosts["alpha.cloud2-stg.example.com"],
+                color: "green",
                 preview: true,
             });
             expect(index.hosts["alpha.preview.cloud2-stg.example.com"].site).to.equal("alpha");

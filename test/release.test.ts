@@ -70,6 +70,7 @@ describe("Release", () => {
             site: "beta",
             secret: "wp-platform/stg/beta",
             canonical: "beta.cloud2-stg.example.com",
+            color: "green",
         });
         expect(Object.keys(index.hosts)).to.deep.equal(["alpha.cloud2-stg.example.com", "beta.cloud2-stg.example.com"]);
     });
