@@ -33,6 +33,7 @@ const platform = new Platform("platform", {
     retainData: config.retainDataOnDelete,
     oidcProviderArn: config.oidcProviderArn,
     kubeContext: config.kubeContext,
+    cache: config.cache,
 });
 const k8sProvider = platform.providers.k8s;
 
@@ -126,5 +127,12 @@ export = async () => {
         green: colorImage(config.image, config.release, "green"),
     };
 
-    return { sites, activeRelease, namespace: platform.namespace, bucket: platform.bucketName, databaseHost: platform.dbHost };
+    return {
+        sites,
+        activeRelease,
+        namespace: platform.namespace,
+        bucket: platform.bucketName,
+        databaseHost: platform.dbHost,
+        cacheEndpoint: platform.cache?.host,
+    };
 };
