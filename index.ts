@@ -35,6 +35,7 @@ const platform = new Platform("platform", {
     retainData: config.retainDataOnDelete,
     oidcProviderArn: config.oidcProviderArn,
     kubeContext: config.kubeContext,
+    cache: config.cache,
 });
 // The components that hold only Kubernetes objects; their children inherit the provider.
 const inCluster = { providers: [platform.providers.k8s] };
@@ -150,5 +151,12 @@ export = async () => {
         green: colorImage(config.image, config.release, "green"),
     };
 
-    return { sites, activeRelease, namespace: platform.namespace, bucket: platform.bucketName, databaseHost: platform.dbHost };
+    return {
+        sites,
+        activeRelease,
+        namespace: platform.namespace,
+        bucket: platform.bucketName,
+        databaseHost: platform.dbHost,
+        cacheEndpoint: platform.cache?.host,
+    };
 };

@@ -1,12 +1,12 @@
-// The stack's shared ground: namespace, providers, the shared RDS instance, the files bucket and the
-// workload identity of the WordPress pods. Nothing here depends on the list of sites, so adding or
+// The stack's shared ground: namespace, providers, the shared RDS instance, the files bucket, the
+// object cache and the workload identity of the WordPress pods. Nothing here depends on the list of sites, so adding or
 // removing a site never touches it.
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as mysql from "@pulumi/mysql";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import type { DatabaseConfig, NetworkConfig } from "../src/config";
+import type { DatabaseConfig, NetworkConfig, PlatformConfig } from "../src/config";
 import { PLATFORM_TYPE, SERVICE_ACCOUNT, secretName, siteRolePath } from "../src/naming";
 
 export interface PlatformArgs {
@@ -26,7 +26,23 @@ export interface PlatformArgs {
     readonly oidcProviderArn: string;
     /** kubeconfig context; the ambient one when absent. */
     readonly kubeContext?: string;
+    /** The stack's object cache (ElastiCache for Valkey): its size and version, or none when disabled. */
+    readonly cache: CacheConfig;
 }
+
+export type CacheConfig = PlatformConfig["cache"];
+
+/** Where the pods reach the stack's object cache. */
+export interface CacheEndpoint {
+    /** The primary endpoint: writes go there, and it follows a failover to a replica. */
+    readonly host: pulumi.Output<string>;
+    readonly port: number;
+    /** The AUTH token (a Pulumi secret); the cache refuses every command before AUTH, and plain TCP. */
+    readonly authToken: pulumi.Output<string>;
+}
+
+/** The port of the cache: Valkey's default, and the only one its security group opens. */
+export const CACHE_PORT = 6379;
 
 export interface Providers {
     readonly k8s: k8s.Provider;
@@ -49,6 +65,28 @@ export function parameterGroupFamily(engineVersion: string): string {
     return `mysql${major}.${minor}`;
 }
 
+/**
+ * `wp-platform-<stack>`, the cache's replication group id. ElastiCache takes 1 to 40 letters, digits
+ * and single hyphens, starting with a letter and not ending with a hyphen, and stores it in lowercase
+ * (terraform-provider-aws `validateReplicationGroupID`): a stack name that cannot make one is an error
+ * here, before anything is registered, not a failed create in the middle of an update.
+ */
+export function cacheReplicationGroupId(stack: string): string {
+    const id = `wp-platform-${stack}`;
+    if (id.length > 40 || !/^[a-z][a-z0-9-]*$/.test(id) || id.includes("--") || id.endsWith("-")) {
+        throw new Error(
+            `stack ${JSON.stringify(stack)} cannot name its object cache ${JSON.stringify(id)}: ElastiCache takes at most 40 ` +
+                "lowercase letters, digits and single hyphens, not ending with a hyphen (a stack name of at most 28 such characters)",
+        );
+    }
+    return id;
+}
+
+/** `valkey9` for "9.0": the parameter group family of an ElastiCache Valkey version. */
+export function cacheParameterGroupFamily(engineVersion: string): string {
+    return `valkey${engineVersion.split(".")[0]}`;
+}
+
 export class Platform extends pulumi.ComponentResource {
     readonly providers: Providers;
     readonly namespace: pulumi.Output<string>;
@@ -59,10 +97,17 @@ export class Platform extends pulumi.ComponentResource {
     /** The IAM role of the WordPress pods and Jobs; site roles trust it. */
     readonly workloadRoleArn: pulumi.Output<string>;
     readonly serviceAccountName: pulumi.Output<string>;
+    /**
+     * The object cache, when the stack has one (`cache.enabled`). Not yet in the sites' settings: the
+     * image will read host, port and token from there (README, "Object cache").
+     */
+    readonly cache?: CacheEndpoint;
 
     constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
         super(PLATFORM_TYPE, name, {}, opts);
         const tags = { "wp-platform:stack": args.stack };
+        // Checked before any child is registered.
+        const cacheId = args.cache.enabled ? cacheReplicationGroupId(args.stack) : undefined;
 
         const k8sProvider = new k8s.Provider(
             `${name}-k8s`,
@@ -93,6 +138,7 @@ export class Platform extends pulumi.ComponentResource {
         const db = createDatabase(name, args, tags, this);
         const files = createBucket(name, args, tags, this);
         const identity = createWorkloadIdentity(name, args, namespace, tags, k8sProvider, this);
+        const cache = cacheId === undefined ? undefined : createCache(name, cacheId, args, tags, this);
 
         const mysqlProvider = new mysql.Provider(
             `${name}-mysql`,
@@ -114,11 +160,13 @@ export class Platform extends pulumi.ComponentResource {
         this.bucketArn = files.bucket.arn;
         this.workloadRoleArn = identity.role.arn;
         this.serviceAccountName = identity.serviceAccount.metadata.name;
+        this.cache = cache;
         this.registerOutputs({
             namespace: this.namespace,
             dbHost: this.dbHost,
             bucketName: this.bucketName,
             workloadRoleArn: this.workloadRoleArn,
+            cacheHost: cache?.host,
         });
     }
 }
@@ -215,6 +263,110 @@ function createDatabase(name: string, args: PlatformArgs, tags: Record<string, s
         { parent, protect: args.deletionProtection },
     );
     return { instance, password };
+}
+
+/**
+ * The stack's object cache: one ElastiCache for Valkey replication group (cluster mode off: one shard,
+ * a primary and `cache.replicas` replicas), in the cluster's private subnets, reachable from the nodes
+ * only, TLS required, encrypted at rest, AUTH token from a Pulumi secret. Every site's keys live under
+ * its own prefix, so one site's flush is its own.
+ *
+ * Nothing here is protected or retained: a cache holds nothing the sites cannot rebuild from their
+ * databases, so losing it (a replacement, a destroy) costs a cold cache, never data. Hence no
+ * snapshots either.
+ */
+function createCache(name: string, replicationGroupId: string, args: PlatformArgs, tags: Record<string, string>, parent: pulumi.Resource) {
+    const cfg = args.cache;
+    // ElastiCache's AUTH rules: 16 to 128 printable characters; the provider refuses @, " and /, and
+    // AWS's current guide allows only ! & # $ ^ < > - besides letters and digits. Letters and digits
+    // alone, 64 of them, meet both and need no quoting in a client's config.
+    const authToken = new random.RandomPassword(`${name}-cache-auth-token`, { length: 64, special: false }, { parent });
+    const subnets = new aws.elasticache.SubnetGroup(
+        `${name}-cache-subnets`,
+        {
+            name: `wp-platform-${args.stack}-cache`,
+            description: `wp-platform ${args.stack}: private subnets of the object cache`,
+            subnetIds: args.network.subnetIds,
+            tags,
+        },
+        { parent },
+    );
+    // No egress rules: the provider revokes the default allow-all egress rule of a new VPC security
+    // group, and a cache only answers the connections it admits (security groups are stateful).
+    const securityGroup = new aws.ec2.SecurityGroup(
+        `${name}-cache-sg`,
+        {
+            vpcId: args.network.vpcId,
+            description: `wp-platform ${args.stack}: Valkey (TLS) from the cluster nodes, nothing else`,
+            ingress: [
+                {
+                    description: "Valkey from the cluster nodes",
+                    protocol: "tcp",
+                    fromPort: CACHE_PORT,
+                    toPort: CACHE_PORT,
+                    securityGroups: [args.network.nodeSecurityGroupId],
+                },
+            ],
+            tags,
+        },
+        { parent },
+    );
+    // A custom group for one reason: WordPress stores most of its cache keys without a TTL, and the
+    // default `volatile-lru` never evicts those, so a full cache would refuse writes. `allkeys-lru`
+    // evicts the least recently used key instead. Named by family, as the database's group is: a new
+    // major version brings a new group, created before the cache moves to it, the old one deleted after.
+    const family = cacheParameterGroupFamily(cfg.engineVersion);
+    const parameters = new aws.elasticache.ParameterGroup(
+        `${name}-cache-params-${family}`,
+        {
+            name: `wp-platform-${args.stack}-${family}`,
+            family,
+            description: `wp-platform ${args.stack}: object cache, evicts any key when full`,
+            parameters: [{ name: "maxmemory-policy", value: "allkeys-lru" }],
+            tags,
+        },
+        { parent },
+    );
+    const failover = cfg.replicas > 0;
+    const group = new aws.elasticache.ReplicationGroup(
+        `${name}-cache`,
+        {
+            replicationGroupId,
+            description: `wp-platform ${args.stack}: object cache of the WordPress sites`,
+            engine: "valkey",
+            engineVersion: cfg.engineVersion,
+            nodeType: cfg.nodeType,
+            numCacheClusters: cfg.replicas + 1,
+            // A replica takes over from a failed primary, in another availability zone; the primary
+            // endpoint follows it. Both need a replica (the provider refuses them with one node).
+            automaticFailoverEnabled: failover,
+            multiAzEnabled: failover,
+            port: CACHE_PORT,
+            subnetGroupName: subnets.name,
+            securityGroupIds: [securityGroup.id],
+            parameterGroupName: parameters.name,
+            transitEncryptionEnabled: true,
+            transitEncryptionMode: "required",
+            atRestEncryptionEnabled: true,
+            authToken: pulumi.secret(authToken.result),
+            // A new token (the random resource replaced) is added beside the old one, so pods still on
+            // the old one keep working until their settings change; not used at create.
+            authTokenUpdateStrategy: "ROTATE",
+            autoMinorVersionUpgrade: true,
+            // `pulumi up` is the change window, as for the database: a version, size or replica change
+            // happens now, and a preview never shows a change AWS has only scheduled.
+            applyImmediately: true,
+            snapshotRetentionLimit: 0,
+            tags,
+        },
+        { parent },
+    );
+    const endpoint: CacheEndpoint = {
+        host: group.primaryEndpointAddress,
+        port: CACHE_PORT,
+        authToken: pulumi.secret(authToken.result),
+    };
+    return endpoint;
 }
 
 function createBucket(name: string, args: PlatformArgs, tags: Record<string, string>, parent: pulumi.Resource) {

@@ -140,6 +140,26 @@ const cronSchema = z
     })
     .strict();
 
+// The stack's object cache: one ElastiCache for Valkey replication group (components/platform.ts).
+const cacheSchema = z
+    .object({
+        enabled: z.boolean().default(true),
+        nodeType: z
+            .string()
+            .regex(/^cache\.[a-z0-9]+\.[a-z0-9]+$/, 'an ElastiCache node type such as "cache.t4g.small"')
+            .default("cache.t4g.small"),
+        // Replicas of the one shard: ElastiCache allows 0 to 5; with one or more the group fails over
+        // automatically, across availability zones.
+        replicas: z.number().int().min(0, "0 to 5 replicas").max(5, "at most 5: ElastiCache's limit of replicas per shard").default(1),
+        // Valkey as <major>.<minor> (the AWS provider refuses a patch version). A downgrade replaces
+        // the group (a cold cache): docs/engine.md, "The object cache".
+        engineVersion: z
+            .string()
+            .regex(/^(7|8|9)\.[0-9]+$/, 'a Valkey version as <major>.<minor>, such as "9.0"')
+            .default("9.0"),
+    })
+    .strict();
+
 /** Every key of the namespace, with its type and default. Objects arrive as JSON strings. */
 const configSchema = z.object({
     sitesDir: z.string().min(1).optional(),
@@ -170,6 +190,7 @@ const configSchema = z.object({
     ingress: ingressSchema.prefault({}),
     jobs: jobsSchema.prefault({}),
     cron: cronSchema.prefault({}),
+    cache: cacheSchema.prefault({}),
 });
 
 type Parsed = z.infer<typeof configSchema>;
@@ -203,6 +224,7 @@ const JSON_KEYS: ReadonlySet<string> = new Set([
     "ingress",
     "jobs",
     "cron",
+    "cache",
 ]);
 
 /** One problem of the config: the key (`wp-platform:release.active`), what is wrong, where, and the value given. */
