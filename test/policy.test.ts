@@ -614,6 +614,64 @@ describe("security baseline (policy/)", () => {
         });
     });
 
+    describe("renamed resources", () => {
+        /** A copy of the stack with one resource renamed: its name, its URN, and every dependency on it. */
+        const renamed = (resources: readonly StackResource[], name: string, to: string): StackResource[] => {
+            const target = resources.find((r) => r.name === name) as StackResource;
+            const urn = target.urn.replace(/::[^:]+$/, `::${to}`);
+            return resources.map((r) => ({
+                ...(r === target ? { ...r, name: to, urn } : r),
+                dependencies: r.dependencies.map((d) => (d === target.urn ? urn : d)),
+            }));
+        };
+        const resourceCases: [ResourceCheck, string, string, (p: AnyProps) => void, RegExp][] = [
+            [rdsInstanceHardened, TYPES.rdsInstance, "platform-db", (p) => (p.storageEncrypted = false), /storageEncrypted/],
+            [jobsBounded, TYPES.job, "rrr/install", (p) => delete p.spec.backoffLimit, /backoffLimit/],
+            [
+                podSecurityRestricted,
+                TYPES.deployment,
+                "release-blue-deployment",
+                (p) => (p.spec.template.spec.hostNetwork = true),
+                /hostNetwork/,
+            ],
+            [
+                imagesByDigest,
+                TYPES.job,
+                "rrr/verify",
+                (p) => (p.spec.template.spec.containers[0].image = "wordpress:latest"),
+                /not pinned by digest/,
+            ],
+        ];
+        for (const [check, type, name, edit, pattern] of resourceCases) {
+            it(`${check.name} reports a broken ${type} whatever its name`, () => {
+                const bad = edited(runs.stg.get(type, name), edit);
+                expectReported(check.check(bad.type, bad.inputs, { ...bad, name: "renamed" }), pattern);
+            });
+        }
+
+        it("s3-bucket-hardened joins a bucket's settings by dependency, whatever they are named", () => {
+            let stack = asStack(runs.stg.resources).filter((r) => r.type !== TYPES.bucketVersioning);
+            for (const [from, to] of [
+                ["platform-files", "media"],
+                ["platform-files-public-access", "a"],
+                ["platform-files-policy", "b"],
+            ])
+                stack = renamed(stack, from, to);
+            expect(s3BucketHardened.check(stack, DEFAULT_STACK_OPTIONS)).to.deep.equal([
+                "media: versioning must be Enabled (BucketVersioning), so a deleted or overwritten file can be recovered",
+            ]);
+        });
+
+        it("rds-require-secure-transport joins the instance's parameter group by dependency, whatever it is named", () => {
+            const stack = renamed(
+                stackWith(asStack(runs.prod.resources), "platform-db-params-mysql8-4", (p) => (p.parameters = [])),
+                "platform-db-params-mysql8-4",
+                "params",
+            );
+            expectReported(rdsRequireSecureTransport.check(stack, DEFAULT_STACK_OPTIONS), /^params: .*unset, so OFF/);
+        });
+    });
+
     describe("the pack, with the site's children renamed", () => {
         it("reports a broken site role policy whatever its Pulumi name", async () => {
             const broken = runs.stg.resources.map((r) =>
