@@ -219,8 +219,9 @@ export const siteRolePoliciesExamined: StackCheck = {
                 if (found.id === id && !found.conflict) continue;
                 violations.push(
                     `${policy.name}: is attached to ${role.name}, the role of site ${show(id)}, but site-role-own-prefix ` +
-                        (found.id === undefined ? "does not examine it" : `examines it as site ${show(found.id)}'s`) +
-                        " (neither a child of that site nor attached by the site role's name)",
+                        (found.id === undefined
+                            ? "does not examine it (not a child of that Site, nor attached by the site role's name)"
+                            : `examines it as site ${show(found.id)}'s`),
                     ...beyondSitePrefix(policy.props.policy, id).map((v) => `${policy.name}: ${v}`),
                 );
             }
