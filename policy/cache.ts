@@ -1,10 +1,9 @@
-// The object cache's part of the security baseline, shaped like the checks of ./policies (a plain
-// check over a resource's inputs; nothing runs on import). Registered by adding `elasticacheHardened`
-// to `resourceChecks` in ./policies, and `CACHE_SECRET_FIELDS` to its `SECRET_FIELDS`, so that the
-// pack runs it and the tests' secrets rule covers the AUTH token.
-import type { Props, ResourceCheck, SecretFields } from "./policies";
+// The object cache's part of the security baseline: a plain check over a replication group's
+// inputs (nothing runs on import), gathered with the others in ./policies. Its AUTH token is in
+// ./data's SECRET_FIELDS, so the secrets rule covers it.
+import { type Props, type ResourceCheck, TYPES } from "./model";
 
-export const REPLICATION_GROUP = "aws:elasticache/replicationGroup:ReplicationGroup";
+export const REPLICATION_GROUP = TYPES.replicationGroup;
 
 function show(value: unknown): string {
     return JSON.stringify(value) ?? String(value);
@@ -40,9 +39,4 @@ export const elasticacheHardened: ResourceCheck = {
         }
         return violations;
     },
-};
-
-/** Where a replication group keeps its secret: the AUTH token, absent when RBAC user groups are used. */
-export const CACHE_SECRET_FIELDS: Readonly<Record<string, SecretFields>> = {
-    [REPLICATION_GROUP]: { fields: ["authToken"], required: "optional" },
 };

@@ -5,7 +5,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { CACHE_PORT, cacheParameterGroupFamily, cacheReplicationGroupId } from "../components/platform";
-import { CACHE_SECRET_FIELDS, REPLICATION_GROUP, elasticacheHardened } from "../policy/cache";
+import { REPLICATION_GROUP, SECRET_FIELDS, elasticacheHardened } from "../policy/policies";
 import { ConfigError, parseConfig } from "../src/config";
 import { readStackConfig } from "../src/stack-file";
 import { mockSecretValue, mocks } from "../tools/mocks";
@@ -243,7 +243,7 @@ describe("the object cache", () => {
         it("passes every registered replication group, and reports each guarded property broken", () => {
             for (const run of [stg, prod]) {
                 const group = run.get(REPLICATION_GROUP, "platform-cache");
-                expect(elasticacheHardened.check(group.type, group.inputs, group.name)).to.deep.equal([]);
+                expect(elasticacheHardened.check(group.type, group.inputs, { name: group.name })).to.deep.equal([]);
                 const broken = (edit: Record<string, unknown>) => elasticacheHardened.check(group.type, { ...group.inputs, ...edit });
                 expect(broken({ transitEncryptionEnabled: false })).to.have.length(1);
                 expect(broken({ transitEncryptionMode: "preferred" })).to.have.length(1);
@@ -254,8 +254,8 @@ describe("the object cache", () => {
         });
 
         it("names the AUTH token as the group's secret field", () => {
-            expect(CACHE_SECRET_FIELDS[REPLICATION_GROUP].fields).to.deep.equal(["authToken"]);
-            for (const field of CACHE_SECRET_FIELDS[REPLICATION_GROUP].fields) {
+            expect(SECRET_FIELDS[REPLICATION_GROUP].fields).to.deep.equal(["authToken"]);
+            for (const field of SECRET_FIELDS[REPLICATION_GROUP].fields) {
                 expect(isSecret(stg.get(REPLICATION_GROUP, "platform-cache").raw[field])).to.equal(true);
             }
         });

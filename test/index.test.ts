@@ -86,7 +86,7 @@ describe("the program", () => {
 
     it("registers the same resources with the same inputs on every run", async () => {
         const again = await runProgram({ stack: "stg" });
-        expect(diffRuns(stg, again)).to.deep.equal({ added: [], removed: [], changed: [] });
+        expect(diffRuns(stg, again)).to.deep.equal({ added: [], removed: [], changed: [], replaced: [] });
         expect(again.resources.map((r) => [r.urn, r.raw])).to.deep.equal(stg.resources.map((r) => [r.urn, r.raw]));
     });
 
@@ -160,6 +160,7 @@ describe("adding and removing a site", () => {
             "kubernetes:core/v1:ConfigMap::site-index",
             `kubernetes:core/v1:Secret::site-index-settings-${settingsShard("gamma")}`,
         ]);
+        expect(diff.replaced).to.deep.equal([]);
     });
 
     it("removes only that site's resources", () => {
@@ -170,6 +171,7 @@ describe("adding and removing a site", () => {
             "kubernetes:core/v1:ConfigMap::site-index",
             `kubernetes:core/v1:Secret::site-index-settings-${settingsShard("gamma")}`,
         ]);
+        expect(diff.replaced).to.deep.equal([]);
     });
 
     it("never changes the Deployments", () => {
@@ -181,6 +183,6 @@ describe("adding and removing a site", () => {
         const reversed = await runProgram({
             sites: { "gamma.yaml": siteFile("gamma"), "beta.yaml": siteFile("beta"), "alpha.yaml": siteFile("alpha") },
         });
-        expect(diffRuns(withThree, reversed)).to.deep.equal({ added: [], removed: [], changed: [] });
+        expect(diffRuns(withThree, reversed)).to.deep.equal({ added: [], removed: [], changed: [], replaced: [] });
     });
 });

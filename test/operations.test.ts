@@ -1,7 +1,7 @@
 // One test per operation of the old manager (DESIGN.md, "Operations"): the program runs before and
 // after the edit, and the test asserts exactly which resources a preview would show changing.
 import { expect } from "chai";
-import { diffRuns, names } from "./support/diff";
+import { type RunDiff, diffRuns, names, updatedInPlace } from "./support/diff";
 import { settingsShard } from "../src/settings";
 import { type ProgramRun, type SiteFiles, runProgram, siteFile } from "./support/program";
 
@@ -28,10 +28,13 @@ const siteIndexOf = (...sites: string[]) =>
     ]);
 const ownedBy = (site: string) => (urn: string) => urn.endsWith(`::${site}`) || urn.includes(`::${site}/`);
 const ingress = (site: string) => `kubernetes:networking.k8s.io/v1:Ingress::${site}/ingress`;
-// A site that changes color: its Ingress and release Jobs, and the site index, which records each host's color.
-const moved = (site: string) => [ingress(site), job(site, "flush-caches"), job(site, "verify"), "kubernetes:core/v1:ConfigMap::site-index"];
 const reran = (site: string) => [job(site, "flush-caches"), job(site, "verify")];
 const sorted = (xs: string[]) => [...new Set(xs)].sort();
+/** The site index records each host's color: a site that changes color updates it, in place. */
+const SITE_INDEX = "kubernetes:core/v1:ConfigMap::site-index";
+/** What a preview shows for the resources in both runs: `~` updated in place, `+-` replaced. */
+const shown = (diff: RunDiff) => ({ updated: names(updatedInPlace(diff)), replaced: names(diff.replaced) });
+const NO_CHANGE: RunDiff = { added: [], removed: [], changed: [], replaced: [] };
 
 describe("operations", () => {
     let base: ProgramRun;
@@ -45,7 +48,7 @@ describe("operations", () => {
         expect(diff.removed).to.deep.equal([]);
         expect(diff.added).to.have.length(17);
         expect(diff.added.every(ownedBy("delta"))).to.equal(true);
-        expect(names(diff.changed)).to.deep.equal(siteIndexOf("delta"));
+        expect(shown(diff)).to.deep.equal({ updated: siteIndexOf("delta"), replaced: [] });
     });
 
     it("new digest on the active color (POST /services {imageTag}): its Deployment, canaryEnv, and the verify and flush Jobs of its sites", async () => {
@@ -53,15 +56,16 @@ describe("operations", () => {
         const diff = diffRuns(base, after);
         expect(diff.added).to.deep.equal([]);
         expect(diff.removed).to.deep.equal([]);
-        expect(names(diff.changed)).to.deep.equal(
-            sorted([
+        // The Jobs' pod template changed: replaced, so they run again. The Deployment rolls in place, and
+        // canaryEnv is a mutable ConfigMap.
+        expect(shown(diff)).to.deep.equal({
+            updated: sorted([
                 "kubernetes:apps/v1:Deployment::release-blue-deployment",
                 "kubernetes:apps/v1:Deployment::release-cron-blue",
                 "kubernetes:core/v1:ConfigMap::release-canary-env",
-                ...reran("alpha"),
-                ...reran("beta"),
             ]),
-        );
+            replaced: sorted([...reran("alpha"), ...reran("beta")]),
+        });
         // The new image is what the re-run Jobs and the Deployment carry; provisioning keeps its own.
         const image = (run: ProgramRun, type: string, name: string) => run.get(type, name).inputs.spec.template.spec.containers[0].image;
         expect(image(after, "kubernetes:batch/v1:Job", "alpha/verify")).to.match(/@sha256:3{64}$/);
@@ -74,10 +78,10 @@ describe("operations", () => {
     it("new digest on the spare color: its Deployments only (web and cron), since no site is on it", async () => {
         const before = await runProgram({ config: release("blue"), sites: { "alpha.yaml": siteFile("alpha") } });
         const after = await runProgram({ config: release("blue", D1, D3), sites: { "alpha.yaml": siteFile("alpha") } });
-        expect(names(diffRuns(before, after).changed)).to.deep.equal([
-            "kubernetes:apps/v1:Deployment::release-cron-green",
-            "kubernetes:apps/v1:Deployment::release-green-deployment",
-        ]);
+        expect(shown(diffRuns(before, after))).to.deep.equal({
+            updated: ["kubernetes:apps/v1:Deployment::release-cron-green", "kubernetes:apps/v1:Deployment::release-green-deployment"],
+            replaced: [],
+        });
     });
 
     it("flip release.active (POST /services {selector}, bulk promote): the sites on `active` move; pinned sites stay", async () => {
@@ -86,15 +90,17 @@ describe("operations", () => {
         expect(diff.added).to.deep.equal([]);
         expect(diff.removed).to.deep.equal([]);
         // blue serves no site any more and idles, and its cron runner stops; green already served gamma.
-        expect(names(diff.changed)).to.deep.equal(
-            sorted([
+        expect(shown(diff)).to.deep.equal({
+            updated: sorted([
                 "kubernetes:core/v1:ConfigMap::release-canary-env",
                 "kubernetes:autoscaling/v2:HorizontalPodAutoscaler::release-blue-hpa",
                 "kubernetes:apps/v1:Deployment::release-cron-blue",
-                ...moved("alpha"),
-                ...moved("beta"),
+                SITE_INDEX,
+                ingress("alpha"),
+                ingress("beta"),
             ]),
-        );
+            replaced: sorted([...reran("alpha"), ...reran("beta")]),
+        });
         expect(
             after.get("kubernetes:networking.k8s.io/v1:Ingress", "alpha/ingress").inputs.spec.rules[0].http.paths[0].backend.service.name,
         ).to.equal("green");
@@ -107,11 +113,13 @@ describe("operations", () => {
         const sites = { "alpha.yaml": siteFile("alpha"), "beta.yaml": siteFile("beta") };
         const before = await runProgram({ config: release("blue"), sites });
         const after = await runProgram({ config: release("green"), sites });
-        const changed = names(diffRuns(before, after).changed);
-        expect(changed).to.include.members([
+        const diff = diffRuns(before, after);
+        const changed = names(diff.changed);
+        expect(names(updatedInPlace(diff))).to.include.members([
             "kubernetes:autoscaling/v2:HorizontalPodAutoscaler::release-blue-hpa",
             "kubernetes:autoscaling/v2:HorizontalPodAutoscaler::release-green-hpa",
         ]);
+        expect(names(diff.replaced)).to.deep.equal(sorted([...reran("alpha"), ...reran("beta")]));
         const hpa = (run: ProgramRun, color: string) =>
             run.get("kubernetes:autoscaling/v2:HorizontalPodAutoscaler", `release-${color}-hpa`).inputs.spec;
         expect([hpa(after, "blue").minReplicas, hpa(after, "blue").maxReplicas]).to.deep.equal([1, 1]);
@@ -128,7 +136,7 @@ describe("operations", () => {
         ]);
     });
 
-    it("promote one site by its service (PUT /sites/{id}/promote): only that site's Ingress and release Jobs", async () => {
+    it("promote one site by its service (PUT /sites/{id}/promote): only that site's Ingress and release Jobs, and its hosts' color in the site index", async () => {
         const after = await runProgram({
             config: release("blue"),
             sites: { ...FLEET, "alpha.yaml": siteFile("alpha", { service: "green" }) },
@@ -136,28 +144,30 @@ describe("operations", () => {
         const diff = diffRuns(base, after);
         expect(diff.added).to.deep.equal([]);
         expect(diff.removed).to.deep.equal([]);
-        expect(names(diff.changed)).to.deep.equal(sorted(moved("alpha")));
+        expect(shown(diff)).to.deep.equal({ updated: sorted([ingress("alpha"), SITE_INDEX]), replaced: reran("alpha") });
     });
 
     it("promote the last site off a color: that color's scaling idles too", async () => {
         const before = await runProgram({ config: release("blue"), sites: { "alpha.yaml": siteFile("alpha") } });
         const after = await runProgram({ config: release("blue"), sites: { "alpha.yaml": siteFile("alpha", { service: "green" }) } });
-        expect(names(diffRuns(before, after).changed)).to.deep.equal(
-            sorted([
-                ...moved("alpha"),
+        expect(shown(diffRuns(before, after))).to.deep.equal({
+            updated: sorted([
+                ingress("alpha"),
+                SITE_INDEX,
                 "kubernetes:autoscaling/v2:HorizontalPodAutoscaler::release-blue-hpa",
                 "kubernetes:autoscaling/v2:HorizontalPodAutoscaler::release-green-hpa",
                 "kubernetes:apps/v1:Deployment::release-cron-blue",
                 "kubernetes:apps/v1:Deployment::release-cron-green",
             ]),
-        );
+            replaced: reran("alpha"),
+        });
     });
 
     it("rollback: putting the previous digest back gives exactly the previous resources", async () => {
         const released = await runProgram({ config: release("blue", D3), sites: FLEET });
         const rolledBack = await runProgram({ config: release("blue"), sites: FLEET });
         expect(diffRuns(base, released).changed).not.to.deep.equal([]);
-        expect(diffRuns(base, rolledBack)).to.deep.equal({ added: [], removed: [], changed: [] });
+        expect(diffRuns(base, rolledBack)).to.deep.equal(NO_CHANGE);
         expect(rolledBack.resources.map((r) => [r.urn, r.raw])).to.deep.equal(base.resources.map((r) => [r.urn, r.raw]));
     });
 
@@ -175,7 +185,7 @@ describe("operations", () => {
         expect(diff.added).to.deep.equal([]);
         expect(diff.removed).to.have.length(17);
         expect(diff.removed.every(ownedBy("beta"))).to.equal(true);
-        expect(names(diff.changed)).to.deep.equal(siteIndexOf("beta"));
+        expect(shown(diff)).to.deep.equal({ updated: siteIndexOf("beta"), replaced: [] });
     });
 
     it("change a site's canonical hostname: its install and verify Jobs re-run to set and check home and siteurl, its settings update", async () => {
@@ -188,15 +198,16 @@ describe("operations", () => {
             config: release("blue"),
             sites: { ...FLEET, "alpha.yaml": siteFile("alpha", { hostnames: hosts, canonicalHostname: hosts[1] }) },
         });
-        expect(names(diffRuns(before, after).changed)).to.deep.equal(
-            sorted([
+        // A new value of a Secrets Manager secret is a new SecretVersion (secretString forces it); the
+        // Kubernetes Secrets are mutable on this provider.
+        expect(shown(diffRuns(before, after))).to.deep.equal({
+            updated: sorted(["kubernetes:core/v1:Secret::alpha/k8s-secret", ...siteIndexOf("alpha")]),
+            replaced: sorted([
                 job("alpha", "install"),
                 job("alpha", "verify"),
-                "kubernetes:core/v1:Secret::alpha/k8s-secret",
                 "aws:secretsmanager/secretVersion:SecretVersion::alpha/secret-version",
-                ...siteIndexOf("alpha"),
             ]),
-        );
+        });
         const env = after.get("kubernetes:batch/v1:Job", "alpha/install").inputs.spec.template.spec.containers[0].env;
         expect(env).to.deep.include({ name: "WP_SITE_URL", value: "https://www.alpha.cloud2-stg.example.com" });
     });
@@ -239,13 +250,14 @@ describe("operations", () => {
             expect(names(diff.added)).to.deep.equal(
                 ["alpha", "beta", "gamma"].map((s) => `kubernetes:networking.k8s.io/v1:Ingress::${s}/preview-ingress`),
             );
-            expect(names(diff.changed)).to.deep.equal(["kubernetes:core/v1:ConfigMap::site-index"]);
+            expect(shown(diff)).to.deep.equal({ updated: ["kubernetes:core/v1:ConfigMap::site-index"], replaced: [] });
         });
 
         it("moves the preview host of the sites that move on a flip", async () => {
             const flipped = await runProgram({ config: preview("green"), sites: FLEET });
-            const changed = names(diffRuns(withPreview, flipped).changed);
-            expect(changed).to.include.members(
+            const diff = diffRuns(withPreview, flipped);
+            const changed = names(diff.changed);
+            expect(names(updatedInPlace(diff))).to.include.members(
                 ["alpha", "beta"].map((s) => `kubernetes:networking.k8s.io/v1:Ingress::${s}/preview-ingress`),
             );
             expect(changed).not.to.include("kubernetes:networking.k8s.io/v1:Ingress::gamma/preview-ingress");

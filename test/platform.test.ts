@@ -112,6 +112,8 @@ describe("Platform", () => {
         expect(names(diff.added)).to.deep.equal([`${PARAMS}::platform-db-params-mysql8-4`]);
         expect(names(diff.removed)).to.deep.equal([`${PARAMS}::platform-db-params-mysql8-0`]);
         expect(names(diff.changed)).to.deep.equal([`${INSTANCE}::platform-db`]);
+        // engineVersion and parameterGroupName are updatable: `~ platform-db`, never `+-`.
+        expect(diff.replaced).to.deep.equal([]);
         const [old, now] = [before, after].map((run) => run.get(INSTANCE, "platform-db").inputs);
         expect([old.engineVersion, old.parameterGroupName]).to.deep.equal(["8.0", "wp-platform-stg-mysql8-0"]);
         expect([now.engineVersion, now.parameterGroupName]).to.deep.equal(["8.4", "wp-platform-stg-mysql8-4"]);
@@ -129,6 +131,7 @@ describe("Platform", () => {
         expect(diff.added).to.deep.equal([]);
         expect(diff.removed).to.deep.equal([]);
         expect(names(diff.changed)).to.deep.equal([`${INSTANCE}::platform-db`]);
+        expect(diff.replaced).to.deep.equal([]);
     });
 
     it("admits MySQL from the deploy runner when the stack names its security groups or networks", async () => {

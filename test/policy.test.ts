@@ -29,11 +29,17 @@ import {
     resourceChecks,
     s3BucketHardened,
     secretsPresent,
+    SITE_TAG,
+    siteOfRoleName,
+    siteOfRolePolicy,
     siteRoleOwnPrefix,
+    siteRolePoliciesExamined,
     stackChecks,
     unmarkedSecrets,
     wordpressNetworkPolicy,
 } from "../policy/policies";
+import { FILES_TAG } from "../src/site-files";
+import { SITE_TYPE, siteRoleName } from "../src/naming";
 import { mockSecretValue } from "../tools/mocks";
 import { ProgramRun, ROOT, Registered, configFor, isSecret, redact, reveal, runProgram } from "./support/program";
 
@@ -54,11 +60,18 @@ function optionsFor(stack: Stack): StackOptions {
 }
 
 function resourceViolations(check: ResourceCheck, resources: readonly Registered[]): string[] {
-    return resources.flatMap((r) => check.check(r.type, r.inputs, r.name).map((v) => `${r.name}: ${v}`));
+    return resources.flatMap((r) => check.check(r.type, r.inputs, r).map((v) => `${r.name}: ${v}`));
 }
 
 function asStack(resources: readonly Registered[]): StackResource[] {
-    return resources.map((r) => ({ type: r.type, name: r.name, urn: r.urn, props: r.inputs, dependencies: r.dependencies }));
+    return resources.map((r) => ({
+        type: r.type,
+        name: r.name,
+        urn: r.urn,
+        props: r.inputs,
+        dependencies: r.dependencies,
+        ...(r.parent ? { parent: r.parent } : {}),
+    }));
 }
 
 /** A copy of a registered resource, its inputs (and raw inputs) edited. */
@@ -152,6 +165,7 @@ async function runPack(resources: readonly Registered[], config: Partial<StackOp
     const byUrn = new Map(asPolicyResources.map((r) => [r.urn, r]));
     resources.forEach((r, i) => {
         asPolicyResources[i].dependencies = r.dependencies.map((d) => byUrn.get(d)).filter((d): d is PolicyResource => d !== undefined);
+        asPolicyResources[i].parent = byUrn.get(r.parent);
     });
     for (const policy of policies) {
         const report = (message: string, urn?: string) => reported.push({ line: `${policy.name}: ${message}`, ...(urn ? { urn } : {}) });
@@ -163,6 +177,7 @@ async function runPack(resources: readonly Registered[], config: Partial<StackOp
                     props: r.inputs,
                     urn: r.urn,
                     name: r.name,
+                    opts: r.parent ? { parent: r.parent } : {},
                     getConfig: () => config,
                 } as unknown as ResourceValidationArgs;
                 for (const validate of Array.isArray(validateResource) ? validateResource : [validateResource])
@@ -208,12 +223,19 @@ describe("security baseline (policy/)", () => {
                 });
             }
 
-            it("passes site-role-own-prefix for every site's role policy", () => {
-                const sites = runs[stack].ofType("wp-platform:index:Site").map((s) => s.name);
+            it("examines every site's role policy as that site's, and passes site-role-own-prefix there", () => {
+                const sites = runs[stack].ofType(SITE_TYPE);
                 expect(sites).to.not.be.empty;
-                for (const id of sites) {
-                    const policy = runs[stack].get(TYPES.iamRolePolicy, `${id}/role-policy`);
-                    expect(siteRoleOwnPrefix.check(policy.type, policy.inputs, policy.name)).to.deep.equal([]);
+                for (const site of sites) {
+                    // Found by what the program sets: a child of the Site, attached to a role tagged for it.
+                    const policies = runs[stack].ofType(TYPES.iamRolePolicy).filter((p) => p.parent === site.urn);
+                    expect(policies, site.name).to.have.length(1);
+                    const [policy] = policies;
+                    const role = runs[stack].ofType(TYPES.iamRole).find((r) => policy.dependencies.includes(r.urn)) as Registered;
+                    expect(role.inputs.tags[SITE_TAG]).to.equal(site.name);
+                    expect(siteOfRolePolicy(policy.inputs, policy)).to.deep.equal({ id: site.name });
+                    expect(siteOfRoleName(policy.inputs.role)).to.equal(site.name);
+                    expect(siteRoleOwnPrefix.check(policy.type, policy.inputs, policy)).to.deep.equal([]);
                 }
             });
 
@@ -265,7 +287,7 @@ describe("security baseline (policy/)", () => {
         for (const [what, edit, pattern] of cases) {
             it(`reports ${what}`, () => {
                 const db = edited(runs.stg.get(TYPES.rdsInstance, "platform-db"), edit);
-                expectReported(rdsInstanceHardened.check(db.type, db.inputs, db.name), pattern);
+                expectReported(rdsInstanceHardened.check(db.type, db.inputs, db), pattern);
             });
         }
     });
@@ -402,7 +424,7 @@ describe("security baseline (policy/)", () => {
         const role = () => runs.stg.get(TYPES.iamRole, "platform-workload-role");
         const inPolicy = (edit: (doc: AnyProps) => void) => edited(rolePolicy(), (p) => editDocument(p, "policy", edit));
         const inTrust = (edit: (doc: AnyProps) => void) => edited(role(), (p) => editDocument(p, "assumeRolePolicy", edit));
-        const check = (r: Registered) => iamNoWildcards.check(r.type, r.inputs, r.name);
+        const check = (r: Registered) => iamNoWildcards.check(r.type, r.inputs, r);
 
         it('reports Action "*"', () => {
             expectReported(check(inPolicy((doc) => (doc.Statement[0].Action = "*"))), /grants every action of "\*"/);
@@ -450,7 +472,7 @@ describe("security baseline (policy/)", () => {
     describe("site-role-own-prefix", () => {
         const sitePolicy = () => runs.stg.get(TYPES.iamRolePolicy, "rrr/role-policy");
         const inPolicy = (edit: (doc: AnyProps) => void) => edited(sitePolicy(), (p) => editDocument(p, "policy", edit));
-        const check = (r: Registered) => siteRoleOwnPrefix.check(r.type, r.inputs, r.name);
+        const check = (r: Registered) => siteRoleOwnPrefix.check(r.type, r.inputs, r);
         const objects = (doc: AnyProps) => doc.Statement.find((s: AnyProps) => s.Sid === "SiteObjects");
         const listing = (doc: AnyProps) => doc.Statement.find((s: AnyProps) => s.Sid === "ListSitePrefix");
         const bucketArn = "arn:aws:s3:::platform-files-mock";
@@ -498,14 +520,173 @@ describe("security baseline (policy/)", () => {
             expectReported(violations, /which is not the site's prefix of the bucket/);
         });
 
-        it("examines only role policies named <id>/role-policy", () => {
+        it("still examines a site's role policy whose Pulumi name changes", () => {
             const wide = inPolicy((doc) => (objects(doc).Resource = `${bucketArn}/*`));
-            expect(siteRoleOwnPrefix.check(wide.type, wide.inputs, "platform-workload-policy")).to.deep.equal([]);
-            // The id comes from the name: rrr's policy under harbor-cafe's name reaches someone else's files.
+            for (const name of ["rrr/files-policy", "platform-workload-policy", "role-policy"]) {
+                const renamed = { ...wide, name, urn: wide.urn.replace(/::[^:]+$/, `::${name}`) };
+                expectReported(check(renamed), /reaches objects .* outside sites\/rrr\/\*/);
+            }
+        });
+
+        it("finds the site by the role it is attached to, when the policy is not a child of the site", () => {
+            const wide = inPolicy((doc) => (objects(doc).Resource = `${bucketArn}/*`));
+            expect(wide.inputs.role).to.equal(siteRoleName("stg", "rrr"));
+            expectReported(check({ ...wide, parent: "" }), /outside sites\/rrr\/\*/);
+        });
+
+        it("finds the site by its parent Site, when the role it is attached to has another name", () => {
+            const wide = edited(sitePolicy(), (p) => {
+                p.role = "renamed-role";
+                editDocument(p, "policy", (doc) => (objects(doc).Resource = `${bucketArn}/*`));
+            });
+            expectReported(check(wide), /outside sites\/rrr\/\*/);
+        });
+
+        it("reports a site's policy attached to another site's role", () => {
+            const moved = edited(sitePolicy(), (p) => (p.role = siteRoleName("stg", "harbor-cafe")));
             expectReported(
-                siteRoleOwnPrefix.check(sitePolicy().type, sitePolicy().inputs, "harbor-cafe/role-policy"),
-                /outside sites\/harbor-cafe\/\*/,
+                check(moved),
+                /is a child of site "rrr" but is attached to "wp\.stg\.harbor-cafe", the role of site "harbor-cafe"/,
             );
+        });
+
+        it("leaves a role policy of no site to iam-no-wildcards", () => {
+            const workload = runs.stg.get(TYPES.iamRolePolicy, "platform-workload-policy");
+            expect(siteOfRolePolicy(workload.inputs, workload)).to.deep.equal({});
+            expect(check(workload)).to.deep.equal([]);
+        });
+
+        it("reads siteRoleName backwards for any valid id, and nothing else", () => {
+            for (const id of ["rrr", "shop", "shop-preview", "a", "x1-2-3"]) expect(siteOfRoleName(siteRoleName("prod", id))).to.equal(id);
+            for (const role of ["wp.stg", "wp.stg.rrr.x", "wp.stg.Rrr", "platform-workload-role", siteRoleName("stg", "rrr") + "-"])
+                expect(siteOfRoleName(role), role).to.equal(undefined);
+        });
+    });
+
+    describe("site-role-policies-examined", () => {
+        const resources = () => asStack(runs.stg.resources);
+        const check = (stack: StackResource[]) => siteRolePoliciesExamined.check(stack, DEFAULT_STACK_OPTIONS);
+        const policyName = "rrr/role-policy";
+        const bucketArn = "arn:aws:s3:::platform-files-mock";
+        /** rrr's role policy, no longer a child of the Site nor attached by the site role's name: only its dependency joins it. */
+        const detached = (edit: (p: AnyProps) => void = () => undefined) =>
+            resources().map((r) => {
+                if (r.name !== policyName) return r;
+                const props = structuredClone(r.props) as AnyProps;
+                props.role = "renamed-role";
+                edit(props);
+                return { type: r.type, name: "files-policy", urn: `${r.urn}-renamed`, props, dependencies: r.dependencies };
+            });
+
+        it("accepts the stack's site roles, each policy examined as its site's", () => {
+            expect(check(resources())).to.deep.equal([]);
+        });
+
+        it("reports a policy on a site's role that site-role-own-prefix would not examine, and checks it itself", () => {
+            const violations = check(
+                detached((p) =>
+                    editDocument(
+                        p,
+                        "policy",
+                        (doc) => (doc.Statement.find((s: AnyProps) => s.Sid === "SiteObjects").Resource = `${bucketArn}/*`),
+                    ),
+                ),
+            );
+            expectReported(
+                violations,
+                /^files-policy: is attached to rrr\/role, the role of site "rrr", but site-role-own-prefix does not examine it/,
+            );
+            expectReported(violations, /^files-policy: Allow statement "SiteObjects" reaches objects .* outside sites\/rrr\/\*/);
+        });
+
+        it("finds a site's role by its tags, whatever the role is named", () => {
+            const renamed = detached().map((r) => (r.name === "rrr/role" ? { ...r, name: "files-role" } : r));
+            expectReported(check(renamed), /^files-policy: is attached to files-role, the role of site "rrr"/);
+        });
+
+        it("reports a role whose files tag and site tag name different sites", () => {
+            const stack = stackWith(resources(), "rrr/role", (p) => (p.tags[SITE_TAG] = "harbor-cafe"));
+            expectReported(
+                check(stack),
+                /^rrr\/role: its wp-platform:files tag names site "rrr" and its wp-platform:site tag site "harbor-cafe"/,
+            );
+            expect(runs.stg.get(TYPES.iamRole, "rrr/role").inputs.tags[FILES_TAG]).to.match(/\/sites\/rrr\/$/);
+        });
+    });
+
+    describe("renamed resources", () => {
+        /** A copy of the stack with one resource renamed: its name, its URN, and every dependency on it. */
+        const renamed = (resources: readonly StackResource[], name: string, to: string): StackResource[] => {
+            const target = resources.find((r) => r.name === name) as StackResource;
+            const urn = target.urn.replace(/::[^:]+$/, `::${to}`);
+            return resources.map((r) => ({
+                ...(r === target ? { ...r, name: to, urn } : r),
+                dependencies: r.dependencies.map((d) => (d === target.urn ? urn : d)),
+            }));
+        };
+        const resourceCases: [ResourceCheck, string, string, (p: AnyProps) => void, RegExp][] = [
+            [rdsInstanceHardened, TYPES.rdsInstance, "platform-db", (p) => (p.storageEncrypted = false), /storageEncrypted/],
+            [jobsBounded, TYPES.job, "rrr/install", (p) => delete p.spec.backoffLimit, /backoffLimit/],
+            [
+                podSecurityRestricted,
+                TYPES.deployment,
+                "release-blue-deployment",
+                (p) => (p.spec.template.spec.hostNetwork = true),
+                /hostNetwork/,
+            ],
+            [
+                imagesByDigest,
+                TYPES.job,
+                "rrr/verify",
+                (p) => (p.spec.template.spec.containers[0].image = "wordpress:latest"),
+                /not pinned by digest/,
+            ],
+        ];
+        for (const [check, type, name, edit, pattern] of resourceCases) {
+            it(`${check.name} reports a broken ${type} whatever its name`, () => {
+                const bad = edited(runs.stg.get(type, name), edit);
+                expectReported(check.check(bad.type, bad.inputs, { ...bad, name: "renamed" }), pattern);
+            });
+        }
+
+        it("s3-bucket-hardened joins a bucket's settings by dependency, whatever they are named", () => {
+            let stack = asStack(runs.stg.resources).filter((r) => r.type !== TYPES.bucketVersioning);
+            for (const [from, to] of [
+                ["platform-files", "media"],
+                ["platform-files-public-access", "a"],
+                ["platform-files-policy", "b"],
+            ])
+                stack = renamed(stack, from, to);
+            expect(s3BucketHardened.check(stack, DEFAULT_STACK_OPTIONS)).to.deep.equal([
+                "media: versioning must be Enabled (BucketVersioning), so a deleted or overwritten file can be recovered",
+            ]);
+        });
+
+        it("rds-require-secure-transport joins the instance's parameter group by dependency, whatever it is named", () => {
+            const stack = renamed(
+                stackWith(asStack(runs.prod.resources), "platform-db-params-mysql8-4", (p) => (p.parameters = [])),
+                "platform-db-params-mysql8-4",
+                "params",
+            );
+            expectReported(rdsRequireSecureTransport.check(stack, DEFAULT_STACK_OPTIONS), /^params: .*unset, so OFF/);
+        });
+    });
+
+    describe("the pack, with the site's children renamed", () => {
+        it("reports a broken site role policy whatever its Pulumi name", async () => {
+            const broken = runs.stg.resources.map((r) =>
+                r.type === TYPES.iamRolePolicy && r.name === "rrr/role-policy"
+                    ? {
+                          ...edited(r, (p) =>
+                              editDocument(p, "policy", (doc) => (doc.Statement[0].Resource = "arn:aws:s3:::platform-files-mock/*")),
+                          ),
+                          name: "rrr/renamed",
+                          urn: r.urn.replace(/::rrr\/role-policy$/, "::rrr/renamed"),
+                      }
+                    : r,
+            );
+            const lines = (await runPack(broken)).map((r) => r.line);
+            expectReported(lines, /^site-role-own-prefix: Allow statement "SiteObjects" reaches objects .* outside sites\/rrr\/\*/);
         });
     });
 
@@ -526,9 +707,9 @@ describe("security baseline (policy/)", () => {
 
             it(`reports ${type} without ${field} (the pack, where secrets are unwrapped)`, () => {
                 const empty = edited(runs.stg.get(type, name), (p) => (p[field] = ""));
-                expectReported(secretsPresent.check(empty.type, empty.inputs, empty.name), new RegExp(field));
+                expectReported(secretsPresent.check(empty.type, empty.inputs, empty), new RegExp(field));
                 const missing = edited(runs.stg.get(type, name), (p) => delete p[field]);
-                expectReported(secretsPresent.check(missing.type, missing.inputs, missing.name), new RegExp(field));
+                expectReported(secretsPresent.check(missing.type, missing.inputs, missing), new RegExp(field));
             });
         }
 
@@ -639,13 +820,13 @@ describe("security baseline (policy/)", () => {
             for (const [what, edit, pattern] of podCases) {
                 it(`reports ${kind} with ${what}`, () => {
                     const bad = edited(get(), edit);
-                    expectReported(podSecurityRestricted.check(bad.type, bad.inputs, bad.name), pattern);
+                    expectReported(podSecurityRestricted.check(bad.type, bad.inputs, bad), pattern);
                 });
             }
             for (const [what, image, pattern] of imageCases) {
                 it(`reports ${kind} image with ${what}`, () => {
                     const bad = edited(get(), (p) => (container(p).image = image(container(p).image)));
-                    expectReported(imagesByDigest.check(bad.type, bad.inputs, bad.name), pattern);
+                    expectReported(imagesByDigest.check(bad.type, bad.inputs, bad), pattern);
                 });
             }
         }
@@ -655,7 +836,7 @@ describe("security baseline (policy/)", () => {
                 runs.stg.get(TYPES.job, "rrr/install"),
                 (p) => (container(p).image = `registry.local:5000/wp@sha256:${"a".repeat(64)}`),
             );
-            expect(imagesByDigest.check(job.type, job.inputs, job.name)).to.deep.equal([]);
+            expect(imagesByDigest.check(job.type, job.inputs, job)).to.deep.equal([]);
         });
     });
 
@@ -668,7 +849,7 @@ describe("security baseline (policy/)", () => {
         for (const [what, edit, pattern] of cases) {
             it(`reports a Job with ${what}`, () => {
                 const job = edited(runs.prod.get(TYPES.job, "bluelaunch/activate-theme"), edit);
-                expectReported(jobsBounded.check(job.type, job.inputs, job.name), pattern);
+                expectReported(jobsBounded.check(job.type, job.inputs, job), pattern);
             });
         }
     });

@@ -178,7 +178,8 @@ describe("render", function () {
         const newRun = await runStack("stg", { config: { ...FIXTURES, release } });
         const after = renderRun("stg", newRun, FIXTURES);
         const changedFiles = [...after.keys()].filter((f) => f.startsWith("k8s/") && after.get(f) !== files.get(f)).sort();
-        const changed = diffRuns(run, newRun).changed;
+        const diff = diffRuns(run, newRun);
+        const changed = diff.changed;
         const filesOf = (urns: readonly string[]) =>
             [...files.keys()].filter((f) => urns.some((urn) => files.get(f)!.includes(`# Pulumi resource: ${urn}\n`))).sort();
         expect(changedFiles).to.deep.equal(filesOf(changed));
@@ -186,6 +187,11 @@ describe("render", function () {
         expect(changedFiles).to.include(k8sFile("job", siteObjectName("rrr", "verify")));
         const provisioning = ["install", "activate-theme"] as const;
         for (const job of provisioning) expect(changedFiles).not.to.include(k8sFile("job", siteObjectName("rrr", job)));
+        // A changed Job manifest is a replaced Job (`+-`, it runs again); the Deployments roll in place (`~`).
+        const filesReplaced = filesOf(diff.replaced);
+        expect(filesReplaced).to.include(k8sFile("job", siteObjectName("rrr", "verify")));
+        expect(filesReplaced).not.to.include(k8sFile("deployment", deploymentName("blue")));
+        expect(filesReplaced.every((f) => f.includes("/job-"))).to.equal(true);
     });
 
     it("shows protect, retainOnDelete and the hooks run after a delete", async () => {
