@@ -18,6 +18,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { loadSites } from "../src/sites";
+import { commandLine, readCommandLine, UsageError } from "./cli";
 import { siteFile, writeSites } from "./generated-sites";
 import type { AddCheck, FloorResource, Measure, WorkerJob, WorkerResult } from "./bench-worker";
 import { ROOT, configFor } from "./offline";
@@ -93,41 +94,28 @@ interface Options {
     readonly check: boolean;
 }
 
-class UsageError extends Error {}
-
 export function parseArgs(argv: readonly string[]): Options {
-    let sizes = [10, 100, 500, 1000];
-    let floors: Floor[] = ["typed", "plain"];
-    let addCheck = true;
-    let out = DEFAULT_OUT;
-    let check = false;
-    for (let i = 0; i < argv.length; i++) {
-        const arg = argv[i];
-        const value = () => {
-            const v = argv[++i];
-            if (v === undefined) throw new UsageError(`${arg} needs a value`);
-            return v;
-        };
-        if (arg === "-h" || arg === "--help") throw new UsageError("");
-        else if (arg === "--sizes") {
-            sizes = value()
-                .split(",")
-                .map((s) => Number(s.trim()));
-            if (sizes.some((n) => !Number.isInteger(n) || n < 1 || n > 100000)) {
-                throw new UsageError("--sizes takes numbers of sites from 1 to 100000, e.g. --sizes 10,100");
-            }
-        } else if (arg === "--floor") {
-            floors = value()
-                .split(",")
-                .map((s) => s.trim()) as Floor[];
-            const unknown = floors.filter((f) => !FLOORS.includes(f));
-            if (unknown.length > 0) throw new UsageError(`--floor takes any of ${FLOORS.join(", ")} (not ${unknown.join(", ")})`);
-        } else if (arg === "--no-add-check") addCheck = false;
-        else if (arg === "--out") out = path.resolve(value());
-        else if (arg === "--check") check = true;
-        else throw new UsageError(`unknown option ${arg}`);
+    const { values } = readCommandLine(argv, {
+        sizes: { type: "string" },
+        floor: { type: "string" },
+        "no-add-check": { type: "boolean" },
+        out: { type: "string" },
+        check: { type: "boolean" },
+    });
+    const sizes = (values.sizes ?? "10,100,500,1000").split(",").map((s) => Number(s.trim()));
+    if (sizes.some((n) => !Number.isInteger(n) || n < 1 || n > 100000)) {
+        throw new UsageError("--sizes takes numbers of sites from 1 to 100000, e.g. --sizes 10,100");
     }
-    return { sizes: [...new Set(sizes)].sort((a, b) => a - b), floors: [...new Set(floors)], addCheck, out, check };
+    const floors = (values.floor ?? "typed,plain").split(",").map((s) => s.trim());
+    const unknown = floors.filter((f) => !(FLOORS as readonly string[]).includes(f));
+    if (unknown.length > 0) throw new UsageError(`--floor takes any of ${FLOORS.join(", ")} (not ${unknown.join(", ")})`);
+    return {
+        sizes: [...new Set(sizes)].sort((a, b) => a - b),
+        floors: [...new Set(floors as Floor[])],
+        addCheck: values["no-add-check"] !== true,
+        out: values.out === undefined ? DEFAULT_OUT : path.resolve(values.out),
+        check: values.check === true,
+    };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -529,14 +517,9 @@ async function asCommitted(file: string, json: string): Promise<string> {
 }
 
 async function main(argv: readonly string[]): Promise<number> {
-    let options: Options;
-    try {
-        options = parseArgs(argv);
-    } catch (e) {
-        if (!(e instanceof UsageError)) throw e;
-        console.error(e.message ? `${e.message}\n\n${USAGE}` : USAGE);
-        return e.message ? 2 : 0;
-    }
+    const line = commandLine({ tool: "bench", usage: USAGE }, argv, parseArgs);
+    if ("exitCode" in line) return line.exitCode;
+    const options = line.args;
     const started = Date.now();
     const tempDirs: string[] = [];
     try {
