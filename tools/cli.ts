@@ -1,4 +1,4 @@
-// The command line of every tool, one convention (README, "Tools"):
+// The command line of every tool, one convention (README, the end of "Tests"):
 //   - `-h` or `--help`, anywhere: the usage on stdout, exit 0;
 //   - a usage error: `<tool>: <problem>`, a blank line and the usage on stderr, exit 2;
 //   - `--out dir` and `--out=dir` alike; a lone `--` is dropped, as pnpm passes it through to the
