@@ -5,8 +5,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import { z } from "zod";
-import { type Position, type StackFilePositions, stackFilePositions } from "./stack-file";
-import { editDistance } from "./text";
+import { type KeyPath, keyPathText, location, type Position, schemaProblems, suggest, valueAt } from "./diagnostics";
+import { type StackFilePositions, stackFilePositions } from "./stack-file";
 
 export const NAMESPACE = "wp-platform";
 export const COLORS = ["blue", "green"] as const;
@@ -240,7 +240,7 @@ export interface ConfigProblem {
 
 /** `Pulumi.stg.yaml:12:13: wp-platform:release.active: blue or green (got "bleu")`, leaving out what is unknown. */
 export function formatConfigProblem(p: ConfigProblem): string {
-    const where = p.file === undefined ? "" : p.position ? `${p.file}:${p.position.line}:${p.position.column}: ` : `${p.file}: `;
+    const where = p.file === undefined ? "" : `${location(p.file, p.position?.line, p.position?.column)}: `;
     return `${where}${p.key}: ${p.message}${p.got ? ` (got ${shown(p.got.value)})` : ""}`;
 }
 
@@ -273,23 +273,23 @@ export function parseConfig(raw: Readonly<Record<string, string>>, stack: string
     const stackFile = ["yaml", "yml"].map((ext) => `Pulumi.${stack}.${ext}`).find((f) => fs.existsSync(path.join(projectRoot, f)));
     const positions: StackFilePositions | undefined = stackFile ? stackFilePositions(path.join(projectRoot, stackFile)) : undefined;
     const details: ConfigProblem[] = [];
-    const problem = (key: string, keyPath: readonly (string | number)[], message: string, got?: { value: unknown }) => {
+    const problem = (key: string, keyPath: KeyPath, message: string, got?: { value: unknown }) => {
         const fullKey = `${NAMESPACE}:${key}`;
         let position: Position | undefined;
         let inFile: boolean;
         if (got) {
-            position = positions?.valueAt(fullKey, keyPath, got.value);
+            position = positions?.positionOf(fullKey, keyPath, got.value);
             inFile = position !== undefined;
         } else if (keyPath.length > 0) {
             // A missing field: at the object that lacks it, when the file holds that object.
-            position = positions?.valueAt(fullKey, keyPath.slice(0, -1), valueAt(values[key], keyPath.slice(0, -1)));
+            position = positions?.positionOf(fullKey, keyPath.slice(0, -1), valueAt(values[key], keyPath.slice(0, -1)));
             inFile = position !== undefined;
         } else {
             // A missing key: the file is where to add it (unless it has it, and the value came from elsewhere).
             inFile = positions !== undefined && positions.keyAt(fullKey) === undefined;
         }
         details.push({
-            key: dottedKey(fullKey, keyPath),
+            key: keyPathText(keyPath, fullKey),
             message,
             file: inFile ? stackFile : undefined,
             position,
@@ -301,7 +301,7 @@ export function parseConfig(raw: Readonly<Record<string, string>>, stack: string
         const [ns, key] = splitKey(fullKey);
         if (ns !== NAMESPACE) continue;
         if (!(CONFIG_KEYS as readonly string[]).includes(key)) {
-            const guess = closest(key, CONFIG_KEYS);
+            const guess = suggest(key, CONFIG_KEYS);
             const message = `unknown key${guess ? ` (did you mean ${NAMESPACE}:${guess}?)` : ""}; known keys: ${CONFIG_KEYS.join(", ")}`;
             details.push({
                 key: fullKey,
@@ -323,31 +323,26 @@ export function parseConfig(raw: Readonly<Record<string, string>>, stack: string
     }
     const result = configSchema.safeParse(values);
     if (!result.success) {
-        for (const issue of result.error.issues) {
-            const [key, ...rest] = issue.path.map((p) => (typeof p === "number" ? p : String(p)));
-            if (issue.code === "unrecognized_keys") {
-                const known = objectKeysAt(configSchema.shape[key as keyof Parsed], rest) ?? [];
-                const where = dottedKey(`${NAMESPACE}:${String(key)}`, rest);
-                for (const unknown of issue.keys) {
-                    const keyPath = [...rest, unknown];
-                    const guess = closest(unknown, known);
-                    const message =
-                        `unknown key${guess ? ` (did you mean ${guess}?)` : ""}` +
-                        (known.length > 0 ? `; known keys of ${where}: ${known.join(", ")}` : "");
-                    problem(String(key), keyPath, message, { value: valueAt(values[String(key)], keyPath) });
-                }
-                continue;
-            }
-            const value = valueAt(values[String(key)], rest);
-            const missing = issue.code === "invalid_type" && value === undefined;
-            if (key === undefined) problem("", [], issue.message);
-            else
+        for (const found of schemaProblems(configSchema, values, result.error.issues)) {
+            const [key, ...rest] = found.keyPath;
+            if (found.kind === "unknown key") {
+                const guess = suggest(found.key, found.known);
+                const where = keyPathText(rest.slice(0, -1), `${NAMESPACE}:${String(key)}`);
+                const message =
+                    `unknown key${guess ? ` (did you mean ${guess}?)` : ""}` +
+                    (found.known.length > 0 ? `; known keys of ${where}: ${found.known.join(", ")}` : "");
+                problem(String(key), rest, message, { value: found.value });
+            } else if (key === undefined) {
+                problem("", [], found.message);
+            } else {
+                const missing = found.code === "invalid_type" && found.value === undefined;
                 problem(
                     String(key),
                     rest,
-                    missing ? `required; ${describeKey(String(key))}` : issue.message,
-                    missing ? undefined : { value },
+                    missing ? `required; ${describeKey(String(key))}` : found.message,
+                    missing ? undefined : { value: found.value },
                 );
+            }
         }
     }
     if (details.length > 0) throw new ConfigError(details);
@@ -421,44 +416,6 @@ function ipv4CidrProblem(cidr: string): string | undefined {
     return undefined;
 }
 
-/** `wp-platform:database.adminCidrs[0]`. */
-function dottedKey(fullKey: string, keyPath: readonly (string | number)[]): string {
-    return keyPath.reduce<string>((k, p) => (typeof p === "number" ? `${k}[${p}]` : `${k}.${p}`), fullKey);
-}
-
-/** The keys of the object that `schema` expects at `keyPath` (through defaults, optionals and lists), if it is one. */
-function objectKeysAt(schema: z.core.$ZodType | undefined, keyPath: readonly (string | number)[]): string[] | undefined {
-    let node = schema;
-    let i = 0;
-    while (node !== undefined) {
-        const def = node._zod.def;
-        if (def.type === "default" || def.type === "prefault" || def.type === "optional" || def.type === "nullable") {
-            node = (def as z.core.$ZodDefaultDef | z.core.$ZodPrefaultDef | z.core.$ZodOptionalDef | z.core.$ZodNullableDef).innerType;
-        } else if (def.type === "pipe") {
-            node = (def as z.core.$ZodPipeDef).in;
-        } else if (i === keyPath.length) {
-            return def.type === "object" ? Object.keys((def as z.core.$ZodObjectDef).shape) : undefined;
-        } else if (def.type === "object") {
-            node = (def as z.core.$ZodObjectDef).shape[String(keyPath[i++])];
-        } else if (def.type === "array") {
-            node = (def as z.core.$ZodArrayDef).element;
-            i++;
-        } else {
-            return undefined;
-        }
-    }
-    return undefined;
-}
-
-function valueAt(value: unknown, keyPath: readonly (string | number)[]): unknown {
-    let v = value;
-    for (const segment of keyPath) {
-        if (typeof v !== "object" || v === null) return undefined;
-        v = (v as Record<string | number, unknown>)[segment];
-    }
-    return v;
-}
-
 function describeKey(key: string | undefined): string {
     switch (key) {
         case "image":
@@ -482,17 +439,6 @@ function splitKey(fullKey: string): [string, string] {
     // The runtime may pass "ns:config:key" (older language hosts).
     const rest = fullKey.slice(i + 1);
     return [fullKey.slice(0, i), rest.startsWith("config:") ? rest.slice("config:".length) : rest];
-}
-
-/** The known word within edit distance 2 of `word`, if any. */
-function closest(word: string, known: readonly string[]): string | undefined {
-    let best: string | undefined;
-    let bestDistance = 3;
-    for (const k of known) {
-        const d = editDistance(word.toLowerCase(), k.toLowerCase());
-        if (d < bestDistance) [best, bestDistance] = [k, d];
-    }
-    return best;
 }
 
 /** `<image>@<digest>`: the only way the program refers to an image. */

@@ -1,6 +1,7 @@
 // A problem of a site file, as `<file>:<line>:<column>: <field>: <message>`, and the one error that
 // lists every problem of every file. Creates no resources.
 import * as path from "path";
+import { location } from "./diagnostics";
 
 export interface SiteProblem {
     readonly file: string;
@@ -8,11 +9,6 @@ export interface SiteProblem {
     readonly column?: number;
     readonly field?: string;
     readonly message: string;
-}
-
-export function location(file: string, line?: number, column?: number): string {
-    if (line === undefined) return file;
-    return column === undefined ? `${file}:${line}` : `${file}:${line}:${column}`;
 }
 
 /** One problem as `<file>:<line>:<column>: <field>: <message>`, leaving out the parts that are unknown. */

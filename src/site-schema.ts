@@ -17,7 +17,7 @@ import {
     quote,
     siteIdProblem,
 } from "./site-rules";
-import { editDistance } from "./text";
+import { suggest, type SuggestRules } from "./diagnostics";
 
 export const SERVICES = ["blue", "green", "active"] as const;
 export type Service = (typeof SERVICES)[number];
@@ -194,37 +194,27 @@ export const siteFileSchema = z
 export type SiteFile = z.infer<typeof siteFileSchema>;
 
 export const SITE_FIELDS: readonly string[] = Object.keys(siteFileSchema.shape);
-const FIELD_ALIASES: Readonly<Record<string, string>> = {
-    title: "name",
-    hosts: "hostnames",
-    domain: "hostnames",
-    domains: "hostnames",
-    canonical: "canonicalHostname",
-    color: "service",
-    colour: "service",
-    template: "theme",
+/** How an unknown key finds the field it meant: written another way, begun, misspelt, or an old name for it. */
+const FIELD_SUGGESTING: SuggestRules = {
+    ignoreSeparators: true,
+    prefixes: true,
+    aliases: {
+        title: "name",
+        hosts: "hostnames",
+        domain: "hostnames",
+        domains: "hostnames",
+        canonical: "canonicalHostname",
+        color: "service",
+        colour: "service",
+        template: "theme",
+    },
+    // Fewer edits than the key has letters, so that a short key is never "corrected" into any field;
+    // up to a third of a long field, so that `canonicalHostnmae` still finds its field.
+    maxDistance: (key, field) => Math.min(key.length - 1, Math.max(2, Math.floor(field.length / 3))),
 };
 
-/** The known field an unknown key most likely meant, if any. */
-function suggestField(key: string): string | undefined {
-    const norm = (s: string) => s.toLowerCase().replace(/[-_\s]/g, "");
-    const k = norm(key);
-    if (FIELD_ALIASES[k] !== undefined) return FIELD_ALIASES[k];
-    let best: string | undefined;
-    let bestDistance = Infinity;
-    for (const field of SITE_FIELDS) {
-        const f = norm(field);
-        const distance = k.length >= 3 && f.startsWith(k) ? 1 : editDistance(k, f);
-        if (distance < k.length && distance <= Math.max(2, Math.floor(f.length / 3)) && distance < bestDistance) {
-            best = field;
-            bestDistance = distance;
-        }
-    }
-    return best;
-}
-
 export function unknownFieldMessage(key: string): string {
-    const suggestion = suggestField(key);
+    const suggestion = suggest(key, SITE_FIELDS, FIELD_SUGGESTING);
     const allowed = `allowed fields: ${SITE_FIELDS.join(", ")}`;
     return suggestion !== undefined ? `unknown field; did you mean ${quote(suggestion)}? (${allowed})` : `unknown field; ${allowed}`;
 }

@@ -1,59 +1,24 @@
 // Reading a site file's YAML with positions: where a field is (line and column), and the YAML a
 // site file may not use (aliases, anchors, tags, keys that are not plain names). Creates no resources.
 import { Document, isAlias, isMap, isNode, isPair, isScalar, isSeq, LineCounter, parseDocument, visit } from "yaml";
+import { type KeyPath, keyPathText, locate, pairOf, type Position, positionAt } from "./diagnostics";
 import type { SiteProblem } from "./site-problems";
 
-export type Position = { line?: number; column?: number };
-
-export function positionAt(lineCounter: LineCounter, offset: number): Position {
-    const { line, col } = lineCounter.linePos(offset);
-    return { line, column: col };
-}
-
-/** The position of the node at `path`: the value, or its key when the value is empty or missing. */
-export function locate(doc: Document, lineCounter: LineCounter, fieldPath: readonly PropertyKey[]): Position {
-    let node: unknown = doc.contents;
-    let keyNode: unknown;
-    for (const segment of fieldPath) {
-        if (isMap(node)) {
-            const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(segment));
-            if (pair === undefined) return {};
-            keyNode = pair.key;
-            node = pair.value;
-        } else if (isSeq(node) && typeof segment === "number" && segment < node.items.length) {
-            keyNode = undefined;
-            node = node.items[segment];
-        } else {
-            return {};
-        }
-    }
-    for (const candidate of [node, keyNode]) {
-        if (isNode(candidate) && candidate.range && candidate.range[1] > candidate.range[0]) {
-            return positionAt(lineCounter, candidate.range[0]);
-        }
-    }
-    return isNode(keyNode) && keyNode.range ? positionAt(lineCounter, keyNode.range[0]) : {};
-}
-
 /** Where the value of top-level `field` is in `text`, for a message about a file the loader accepted. */
-export function fieldPosition(text: string, field: string): Position {
+export function fieldPosition(text: string, field: string): Position | undefined {
     const lineCounter = new LineCounter();
     return locate(parseDocument(text, { lineCounter }), lineCounter, [field]);
 }
 
-export function locateKey(doc: Document, lineCounter: LineCounter, key: string): Position {
-    const root = doc.contents;
-    if (!isMap(root)) return {};
-    const pair = root.items.find((p) => isScalar(p.key) && String(p.key.value) === key);
-    return pair && isNode(pair.key) && pair.key.range ? positionAt(lineCounter, pair.key.range[0]) : {};
+/** The position of top-level key `key` itself. */
+export function locateKey(doc: Document, lineCounter: LineCounter, key: string): Position | undefined {
+    const pair = pairOf(doc.contents, key);
+    return pair && isNode(pair.key) && pair.key.range ? positionAt(lineCounter, pair.key.range[0]) : undefined;
 }
 
-export function fieldName(fieldPath: readonly PropertyKey[]): string | undefined {
-    let name = "";
-    for (const segment of fieldPath) {
-        name += typeof segment === "number" ? `[${segment}]` : name === "" ? String(segment) : `.${String(segment)}`;
-    }
-    return name === "" ? undefined : name;
+/** `hostnames[0]`; undefined for the file itself. */
+export function fieldName(fieldPath: KeyPath): string | undefined {
+    return fieldPath.length === 0 ? undefined : keyPathText(fieldPath);
 }
 
 export function oneLine(message: string): string {

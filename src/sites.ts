@@ -9,11 +9,12 @@
 import * as fs from "fs";
 import * as path from "path";
 import { isMap, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
+import { locate, location, positionAt, schemaProblems } from "./diagnostics";
 import { describeKind, errorCode, readSiteFile, tooLargeMessage } from "./site-folder";
-import { byLine, displayPath, location, SiteFileError, type SiteProblem } from "./site-problems";
+import { byLine, displayPath, SiteFileError, type SiteProblem } from "./site-problems";
 import { describeValue, isUnderDomain, MAX_SITE_FILE_BYTES, normalizeDomain, quote } from "./site-rules";
 import { hostnamesHint, type Service, siteFileSchema, unknownFieldMessage } from "./site-schema";
-import { checkNodes, duplicateKeyAt, fieldName, locate, locateKey, oneLine, positionAt, yamlErrorMessage } from "./site-yaml";
+import { checkNodes, duplicateKeyAt, fieldName, locateKey, oneLine, yamlErrorMessage } from "./site-yaml";
 import { compareText } from "./text";
 
 export { formatSiteProblem, SiteFileError, type SiteProblem } from "./site-problems";
@@ -78,12 +79,12 @@ function analyzeText(file: string, text: string): FileAnalysis {
         const position = positionAt(lineCounter, error.pos[0]);
         if (error.code === "DUPLICATE_KEY") {
             const key = duplicateKeyAt(doc, error.pos[0]);
-            const first = key === undefined ? {} : locateKey(doc, lineCounter, key);
+            const first = key === undefined ? undefined : locateKey(doc, lineCounter, key);
             problems.push({
                 file,
                 ...position,
                 field: key,
-                message: `is given twice${first.line !== undefined ? ` (first on line ${first.line})` : ""}; each field may appear once`,
+                message: `is given twice${first !== undefined ? ` (first on line ${first.line})` : ""}; each field may appear once`,
             });
         } else {
             problems.push({ file, ...position, message: yamlErrorMessage(error.code, error.message) });
@@ -104,7 +105,7 @@ function analyzeText(file: string, text: string): FileAnalysis {
         return noFacts();
     }
     if (!isMap(root)) {
-        const at = root.range ? positionAt(lineCounter, root.range[0]) : {};
+        const at = root.range ? positionAt(lineCounter, root.range[0]) : undefined;
         const found = isSeq(root) ? "a list" : describeValue(isScalar(root) ? root.value : undefined);
         problems.push({ file, ...at, message: `must be a YAML mapping of fields (id: ..., name: ...), not ${found}` });
         return noFacts();
@@ -114,16 +115,16 @@ function analyzeText(file: string, text: string): FileAnalysis {
     const result = siteFileSchema.safeParse(data);
     const fields = data as Record<string, unknown>;
     if (!result.success) {
-        for (const issue of result.error.issues) {
-            if (issue.code === "unrecognized_keys") {
-                for (const key of issue.keys) {
-                    problems.push({ file, ...locateKey(doc, lineCounter, key), field: key, message: unknownFieldMessage(key) });
-                }
+        for (const found of schemaProblems(siteFileSchema, data, result.error.issues)) {
+            if (found.kind === "unknown key") {
+                // Only the top level is an object: an unknown key is an unknown field.
+                const { key } = found;
+                problems.push({ file, ...locateKey(doc, lineCounter, key), field: key, message: unknownFieldMessage(key) });
             } else {
                 // The schema knows no file: a missing hostnames gets an example made of the file's id.
-                const missingHostnames = issue.path.length === 1 && issue.path[0] === "hostnames" && fields.hostnames === undefined;
-                const message = missingHostnames ? `is required: ${hostnamesHint(baseId(file))}` : issue.message;
-                problems.push({ file, ...locate(doc, lineCounter, issue.path), field: fieldName(issue.path), message });
+                const missingHostnames = found.keyPath.length === 1 && found.keyPath[0] === "hostnames" && found.value === undefined;
+                const message = missingHostnames ? `is required: ${hostnamesHint(baseId(file))}` : found.message;
+                problems.push({ file, ...locate(doc, lineCounter, found.keyPath), field: fieldName(found.keyPath), message });
             }
         }
     }

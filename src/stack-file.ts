@@ -4,7 +4,8 @@
 // that a config error names the file, line and column. Creates no resources.
 import * as fs from "fs";
 import { isDeepStrictEqual } from "util";
-import { isMap, isNode, isScalar, isSeq, LineCounter, parse, parseDocument } from "yaml";
+import { isMap, isNode, isSeq, LineCounter, parse, parseDocument } from "yaml";
+import { type KeyPath, pairOf, type Position, positionAt, yamlNodeAt } from "./diagnostics";
 
 export function readStackConfig(file: string): Record<string, string> {
     const doc = (parse(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
@@ -18,19 +19,14 @@ export function readStackConfig(file: string): Record<string, string> {
     return config;
 }
 
-export interface Position {
-    readonly line: number;
-    readonly column: number;
-}
-
 /** Where the values of a stack file are. */
 export interface StackFilePositions {
     /**
-     * The position of the value at `path` under config key `key` (`wp-platform:release`, then
+     * The position of the value at `keyPath` under config key `key` (`wp-platform:release`, then
      * ["active"]): only when the file holds `value` there, so that a value that reached the
      * program from elsewhere (an override) is never pinned on a line that says something else.
      */
-    valueAt(key: string, path: readonly (string | number)[], value: unknown): Position | undefined;
+    positionOf(key: string, keyPath: KeyPath, value: unknown): Position | undefined;
     /** The position of config key `key` itself. */
     keyAt(key: string): Position | undefined;
 }
@@ -46,29 +42,19 @@ export function stackFilePositions(file: string): StackFilePositions | undefined
     const lineCounter = new LineCounter();
     const doc = parseDocument(text, { lineCounter });
     if (doc.errors.length > 0) return undefined;
-    const at = (offset: number): Position => {
-        const { line, col } = lineCounter.linePos(offset);
-        return { line, column: col };
-    };
     const config = isMap(doc.contents) ? doc.contents.get("config", true) : undefined;
-    const entry = (key: string) => (isMap(config) ? config.items.find((p) => isScalar(p.key) && p.key.value === key) : undefined);
     return {
         keyAt(key) {
-            const pair = entry(key);
-            return isNode(pair?.key) && pair.key.range ? at(pair.key.range[0]) : undefined;
+            const pair = pairOf(config, key);
+            return isNode(pair?.key) && pair.key.range ? positionAt(lineCounter, pair.key.range[0]) : undefined;
         },
-        valueAt(key, path, value) {
-            let node: unknown = entry(key)?.value;
-            for (const segment of path) {
-                if (isMap(node)) node = node.get(segment, true);
-                else if (isSeq(node) && typeof segment === "number") node = node.items[segment];
-                else return undefined;
-            }
+        positionOf(key, keyPath, value) {
+            const node = yamlNodeAt(pairOf(config, key)?.value, keyPath)?.node;
             if (!isNode(node) || !node.range) return undefined;
             const held: unknown = node.toJSON();
             const same =
                 isDeepStrictEqual(held, value) || (typeof value === "string" && String(held) === value && !isMap(node) && !isSeq(node));
-            return same ? at(node.range[0]) : undefined;
+            return same ? positionAt(lineCounter, node.range[0]) : undefined;
         },
     };
 }

@@ -3,8 +3,10 @@
 import { execFileSync } from "child_process";
 import * as path from "path";
 import { expect } from "chai";
-import { DEFAULT_OUT, growthLine, missedTargets, parseArgs } from "../tools/bench";
-import { checkAddedSite } from "../tools/bench-worker";
+import { DEFAULT_OUT, parseArgs } from "../tools/bench";
+import { growthLine } from "../tools/bench/report";
+import { missedTargets } from "../tools/bench/stats";
+import { checkAddedSite } from "../tools/bench/worker";
 import { ROOT, runProgram, siteFile } from "./support/program";
 
 describe("npm run bench", () => {

@@ -322,7 +322,7 @@ describe("site tools", () => {
                 [
                     ["shop", "--stack", "stg", "--theme", "astra", "--host", "a.cloud2-stg.example.com", "--hots", "b"],
                     2,
-                    /Unknown option '--hots'[\s\S]*usage:/,
+                    /site:new: unknown option --hots\n\nusage:/,
                 ],
                 [
                     ["shop", "--stack", "qa", "--theme", "astra", "--host", "a.cloud2-stg.example.com"],

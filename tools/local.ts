@@ -7,7 +7,8 @@
 // each site's Jobs with their exact commands and environment, and prints one line on stdout,
 // `ready: http://127.0.0.1:<port>` (the Host header picks the site). Progress, and the hosts to
 // try, go to stderr. Ctrl-C stops every process it started. Exit 1 on a failing Job or any error,
-// 2 on a usage error or while another run uses the stack's state folder.
+// 2 on a usage error (tools/cli.ts) or while another run uses the stack's state folder.
+import { commandLine, readCommandLine, UsageError } from "./cli";
 import { type Fleet, DEFAULT_PORT, startFleet } from "./local/fleet";
 import { killRunningJobs } from "./local/jobs";
 import { Services } from "./local/processes";
@@ -21,8 +22,6 @@ Serves <stack>'s sites on http://127.0.0.1:<port> (default ${DEFAULT_PORT}), sta
   --sites DIR  folder of site files instead of the stack's sitesDir
   --fresh      delete .local/<stack>/ first (databases, sites) and start over`;
 
-class UsageError extends Error {}
-
 interface Args {
     readonly stack: string;
     readonly port?: number;
@@ -31,41 +30,33 @@ interface Args {
 }
 
 export function parseArgs(argv: readonly string[]): Args {
-    let stack: string | undefined;
-    let port: number | undefined;
-    let sitesDir: string | undefined;
-    let fresh = false;
-    for (let i = 0; i < argv.length; i++) {
-        const arg = argv[i];
-        if (arg === "-h" || arg === "--help") throw new UsageError("");
-        if (arg === "--fresh") fresh = true;
-        else if (arg === "--port") {
-            const value = argv[++i];
-            if (value === undefined || !/^[0-9]+$/.test(value) || Number(value) < 1 || Number(value) > 65535) {
-                throw new UsageError(`--port needs a port number from 1 to 65535${value === undefined ? "" : ` (got ${value})`}`);
-            }
-            port = Number(value);
-        } else if (arg === "--sites") {
-            sitesDir = argv[++i];
-            if (sitesDir === undefined) throw new UsageError("--sites needs a folder");
-        } else if (arg.startsWith("-")) throw new UsageError(`unknown option ${arg}`);
-        else if (stack === undefined) stack = arg;
-        else throw new UsageError(`one stack at a time (got ${stack} and ${arg})`);
+    const { values, positionals } = readCommandLine(
+        argv,
+        {
+            port: { type: "string", needs: "a port number from 1 to 65535" },
+            sites: { type: "string", needs: "a folder" },
+            fresh: { type: "boolean" },
+        },
+        { positionals: true },
+    );
+    const { port } = values;
+    if (port !== undefined && (!/^[0-9]+$/.test(port) || Number(port) < 1 || Number(port) > 65535)) {
+        throw new UsageError(`--port needs a port number from 1 to 65535 (got ${port})`);
     }
-    if (stack === undefined) throw new UsageError("which stack?");
-    return { stack, port, sitesDir, fresh };
+    if (positionals.length === 0) throw new UsageError("which stack?");
+    if (positionals.length > 1) throw new UsageError(`one stack at a time (got ${positionals[0]} and ${positionals[1]})`);
+    return {
+        stack: positionals[0],
+        port: port === undefined ? undefined : Number(port),
+        sitesDir: values.sites,
+        fresh: values.fresh === true,
+    };
 }
 
 async function main(argv: readonly string[]): Promise<number> {
-    let args: Args;
-    try {
-        args = parseArgs(argv);
-    } catch (e) {
-        if (!(e instanceof UsageError)) throw e;
-        if (e.message) console.error(`local: ${e.message}`);
-        console.error(USAGE);
-        return 2;
-    }
+    const line = commandLine({ tool: "local", usage: USAGE }, argv, parseArgs);
+    if ("exitCode" in line) return line.exitCode;
+    const { args } = line;
     const services = new Services();
     let stopping = false;
     const stop = async (code: number) => {

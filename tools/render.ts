@@ -4,8 +4,9 @@
 //   npm run render -- <stack> [--out <dir>]      writes out/<stack>/ (or <dir>), replacing it wholly
 //
 // Exit 0 when written; 1 on an unknown stack, a program error (bad config, bad site file) or an
-// invalid manifest, having written nothing; 2 on a usage error. See tools/render/stack.ts.
+// invalid manifest, having written nothing; 2 on a usage error (tools/cli.ts). See tools/render/stack.ts.
 import * as path from "path";
+import { commandLine, readCommandLine, UsageError } from "./cli";
 import { ROOT } from "./offline";
 import { renderStack, writeRender } from "./render/stack";
 
@@ -15,39 +16,18 @@ Runs the program for <stack> offline (Pulumi mocks, preview mode) and writes out
 one validated YAML manifest per Kubernetes object, cloud.md with the other resources, outputs.yaml
 with the stack outputs, README.md.`;
 
-class UsageError extends Error {}
-
-function parseArgs(argv: readonly string[]): { stack: string; outDir: string } {
-    let stack: string | undefined;
-    let outDir: string | undefined;
-    for (let i = 0; i < argv.length; i++) {
-        const arg = argv[i];
-        if (arg === "-h" || arg === "--help") throw new UsageError("");
-        if (arg === "--out") {
-            outDir = argv[++i];
-            if (outDir === undefined) throw new UsageError("--out needs a folder");
-        } else if (arg.startsWith("-")) {
-            throw new UsageError(`unknown option ${arg}`);
-        } else if (stack === undefined) {
-            stack = arg;
-        } else {
-            throw new UsageError(`one stack at a time (got ${stack} and ${arg})`);
-        }
-    }
-    if (stack === undefined) throw new UsageError("which stack?");
-    return { stack, outDir: outDir ?? path.join(ROOT, "out", stack) };
+export function parseArgs(argv: readonly string[]): { stack: string; outDir: string } {
+    const { values, positionals } = readCommandLine(argv, { out: { type: "string", needs: "a folder" } }, { positionals: true });
+    if (positionals.length === 0) throw new UsageError("which stack?");
+    if (positionals.length > 1) throw new UsageError(`one stack at a time (got ${positionals[0]} and ${positionals[1]})`);
+    const stack = positionals[0];
+    return { stack, outDir: values.out ?? path.join(ROOT, "out", stack) };
 }
 
 async function main(argv: readonly string[]): Promise<number> {
-    let args: { stack: string; outDir: string };
-    try {
-        args = parseArgs(argv);
-    } catch (e) {
-        if (!(e instanceof UsageError)) throw e;
-        if (e.message) console.error(`render: ${e.message}`);
-        console.error(USAGE);
-        return 2;
-    }
+    const line = commandLine({ tool: "render", usage: USAGE }, argv, parseArgs);
+    if ("exitCode" in line) return line.exitCode;
+    const { args } = line;
     const started = Date.now();
     try {
         const files = await renderStack(args.stack);

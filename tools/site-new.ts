@@ -10,7 +10,6 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { parseArgs } from "util";
 import { Document, isScalar, Scalar } from "yaml";
 import {
     formatSiteProblem,
@@ -24,6 +23,7 @@ import {
     type SiteSpec,
 } from "../src/sites";
 import { settingsSecretName } from "../src/naming";
+import { commandLine, readCommandLine, UsageError } from "./cli";
 import { settingsShard } from "../src/settings";
 import { listStacks, ROOT, schemaLine, shippedThemes, shownPath, type StackSites, stackSites, themeWarning } from "./stacks";
 
@@ -56,14 +56,6 @@ export class SiteNewError extends Error {
     }
 }
 
-/** Bad arguments: exit code 2, as render, local and bench use for a usage error. */
-export class SiteNewUsageError extends SiteNewError {
-    constructor(message: string) {
-        super(message);
-        this.name = "SiteNewUsageError";
-    }
-}
-
 export function usage(root: string = ROOT): string {
     let stacks = "";
     try {
@@ -89,39 +81,28 @@ after checking it as the program will. Never overwrites a file.
   --dry-run      check and print the file, write nothing`;
 }
 
-/** Parses the command line; throws SiteNewUsageError (with the usage) on bad arguments. */
-export function parseSiteNewArgs(argv: readonly string[], root: string = ROOT): NewSite & { dryRun: boolean; help: boolean } {
-    let parsed;
-    try {
-        parsed = parseArgs({
-            args: argv.filter((a) => a !== "--"),
-            allowPositionals: true,
-            strict: true,
-            options: {
-                stack: { type: "string" },
-                theme: { type: "string" },
-                host: { type: "string", multiple: true },
-                name: { type: "string" },
-                service: { type: "string" },
-                canonical: { type: "string" },
-                "dry-run": { type: "boolean" },
-                help: { type: "boolean", short: "h" },
-            },
-        });
-    } catch (e) {
-        throw new SiteNewUsageError(`site:new: ${(e as Error).message}\n\n${usage(root)}`);
-    }
-    const { values, positionals } = parsed;
-    const help = values.help === true;
+/** Parses the command line; throws UsageError on bad arguments (tools/cli.ts). */
+export function parseSiteNewArgs(argv: readonly string[]): NewSite & { dryRun: boolean } {
+    const { values, positionals } = readCommandLine(
+        argv,
+        {
+            stack: { type: "string", needs: "a stack name" },
+            theme: { type: "string", needs: "a theme slug" },
+            host: { type: "string", multiple: true, needs: "a hostname" },
+            name: { type: "string", needs: "a site title" },
+            service: { type: "string", needs: "blue, green or active" },
+            canonical: { type: "string", needs: "a hostname" },
+            "dry-run": { type: "boolean" },
+        },
+        { positionals: true },
+    );
     const problems: string[] = [];
-    if (!help) {
-        if (positionals.length === 0) problems.push("the site id is missing (the first argument)");
-        if (positionals.length > 1) problems.push(`one site id only, not ${positionals.map((p) => JSON.stringify(p)).join(", ")}`);
-        if (values.stack === undefined) problems.push("--stack is required");
-        if (values.theme === undefined) problems.push("--theme is required");
-        if (values.host === undefined || values.host.length === 0) problems.push("--host is required (at least one hostname)");
-    }
-    if (problems.length > 0) throw new SiteNewUsageError(`site:new: ${problems.join("; ")}\n\n${usage(root)}`);
+    if (positionals.length === 0) problems.push("the site id is missing (the first argument)");
+    if (positionals.length > 1) problems.push(`one site id only, not ${positionals.map((p) => JSON.stringify(p)).join(", ")}`);
+    if (values.stack === undefined) problems.push("--stack is required");
+    if (values.theme === undefined) problems.push("--theme is required");
+    if (values.host === undefined || values.host.length === 0) problems.push("--host is required (at least one hostname)");
+    if (problems.length > 0) throw new UsageError(problems.join("; "));
     return {
         id: positionals[0] ?? "",
         stack: values.stack ?? "",
@@ -131,7 +112,6 @@ export function parseSiteNewArgs(argv: readonly string[], root: string = ROOT): 
         service: values.service,
         canonicalHostname: values.canonical,
         dryRun: values["dry-run"] === true,
-        help,
     };
 }
 
@@ -350,12 +330,10 @@ export function runSiteNew(argv: readonly string[], io: SiteNewIo = {}): number 
     const cwd = io.cwd ?? process.cwd();
     const out = io.out ?? ((text: string) => console.log(text));
     const err = io.err ?? ((text: string) => console.error(text));
+    const line = commandLine({ tool: "site:new", usage: usage(root) }, argv, parseSiteNewArgs, { out, err });
+    if ("exitCode" in line) return line.exitCode;
+    const { args } = line;
     try {
-        const args = parseSiteNewArgs(argv, root);
-        if (args.help) {
-            out(usage(root));
-            return 0;
-        }
         let target: StackSites;
         try {
             target = stackSites(args.stack, root);
@@ -379,7 +357,7 @@ export function runSiteNew(argv: readonly string[], io: SiteNewIo = {}): number 
     } catch (e) {
         if (e instanceof SiteNewError) {
             err(e.message);
-            return e instanceof SiteNewUsageError ? 2 : 1;
+            return 1;
         }
         throw e;
     }

@@ -18,6 +18,7 @@ import { withSiteProblems } from "../src/site-stack";
 import { loadSites, type SiteSpec } from "../src/sites";
 import { readStackConfig } from "../src/stack-file";
 import { compareText } from "../src/text";
+import { commandLine, readCommandLine } from "./cli";
 import { listStacks, ROOT, shippedThemes, shownPath, stackFile, type StackSites, stackSites, themeWarning } from "./stacks";
 
 const STACK_FILE = /^Pulumi\.(.+)\.ya?ml$/;
@@ -111,16 +112,12 @@ export function runSitesCheck(argv: readonly string[], io: CheckIo = {}): number
     const out = io.out ?? ((line: string) => console.log(line));
     const err = io.err ?? ((line: string) => console.error(line));
 
-    if (argv.includes("-h") || argv.includes("--help")) {
-        out(USAGE);
-        return 0;
-    }
-    const option = argv.find((a) => a.startsWith("-") && a !== "--");
-    if (option !== undefined) {
-        err(`sites:check: unknown option ${option}\n\n${USAGE}`);
-        return 2;
-    }
-    const paths = argv.filter((a) => a !== "--");
+    const line = commandLine({ tool: "sites:check", usage: USAGE }, argv, (args) => readCommandLine(args, {}, { positionals: true }), {
+        out,
+        err,
+    });
+    if ("exitCode" in line) return line.exitCode;
+    const paths = line.args.positionals;
 
     const stacks = listStacks(root);
     if (stacks.length === 0) {

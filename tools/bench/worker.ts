@@ -6,15 +6,15 @@
 //   floor     a trivial program that registers `count` resources (typed or plain), run by the same
 //             runner (tools/offline.ts) under the same mocks: the cost of the SDK alone
 //
-// Started by tools/bench.ts with an IPC channel: the job comes as argv[2] (JSON), the result goes
+// Started by tools/bench/run.ts with an IPC channel: the job comes as argv[2] (JSON), the result goes
 // back with process.send. Not meant to be run by hand.
 import { PerformanceObserver } from "perf_hooks";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { SITE_INDEX_CONFIGMAP, SITE_INDEX_TYPE, SITE_TYPE } from "../src/naming";
-import { diffRuns } from "./diff";
-import { mocks } from "./mocks";
-import { type ProgramRun, configFor, runOffline } from "./offline";
+import { SITE_INDEX_CONFIGMAP, SITE_INDEX_TYPE, SITE_TYPE } from "../../src/naming";
+import { diffRuns } from "../diff";
+import { mocks } from "../mocks";
+import { type ProgramRun, configFor, runOffline } from "../offline";
 
 export type FloorResource = "plain" | "typed";
 
@@ -31,7 +31,7 @@ export type WorkerJob =
 /** What one run costs. Times in ms, memory in bytes. */
 export interface Measure {
     readonly resources: number;
-    /** process.hrtime around the run (see tools/bench.ts for what it includes). */
+    /** process.hrtime around the run (METHOD.wall in tools/bench/report.ts says what it includes). */
     readonly wallMs: number;
     /** Sum of the GC pauses V8 reported during the run. */
     readonly gcMs: number;
