@@ -7,7 +7,7 @@ import * as mysql from "@pulumi/mysql";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { DatabaseConfig, NetworkConfig, PlatformConfig } from "../src/config";
-import { PLATFORM_TYPE, SERVICE_ACCOUNT, secretName, siteRolePath } from "../src/naming";
+import { PLATFORM_TYPE, SERVICE_ACCOUNT, STACK_TAG, secretName, siteRolePath } from "../src/naming";
 
 export interface PlatformArgs {
     /** The stack name: in the names of cloud objects and in tags. */
@@ -105,7 +105,7 @@ export class Platform extends pulumi.ComponentResource {
 
     constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
         super(PLATFORM_TYPE, name, {}, opts);
-        const tags = { "wp-platform:stack": args.stack };
+        const tags = { [STACK_TAG]: args.stack };
         // Checked before any child is registered.
         const cacheId = args.cache.enabled ? cacheReplicationGroupId(args.stack) : undefined;
 

@@ -10,7 +10,9 @@ import type { Color, IngressConfig, JobsConfig } from "../src/config";
 import {
     SERVICE_PORT,
     SETTINGS_MOUNT,
+    SITE_TAG,
     SITE_TYPE,
+    STACK_TAG,
     type SiteObject,
     databaseName,
     databaseUser,
@@ -250,7 +252,7 @@ function createFilesRole(name: string, args: SiteArgs, parent: pulumi.Resource):
 }
 
 function siteTags(args: SiteArgs): Record<string, string> {
-    return { "wp-platform:stack": args.stack, "wp-platform:site": args.site.id };
+    return { [STACK_TAG]: args.stack, [SITE_TAG]: args.site.id };
 }
 
 interface SecretInputs {

@@ -5,7 +5,7 @@
 // to, whose name src/naming.ts's siteRoleName builds. The stack check finds the roles themselves by
 // their tags (`wp-platform:files`, read with src/site-files.ts's parser, and `wp-platform:site`),
 // and reports any policy attached to one that the resource check would not examine as that site's.
-import { SITE_TYPE, siteRoleName, sitePrefix } from "../src/naming";
+import { SITE_TAG, SITE_TYPE, siteRoleName, sitePrefix } from "../src/naming";
 import { SITE_ID_PATTERN } from "../src/site-rules";
 import { FILES_TAG, parseFilesLocation } from "../src/site-files";
 import {
@@ -76,8 +76,7 @@ export const iamNoWildcards: ResourceCheck = {
 
 const LIST_ACTIONS = new Set(["s3:listbucket", "s3:listbucketversions"]);
 const PREFIX_CONDITIONS = ["StringLike", "StringEquals"];
-/** The tag the program puts on every AWS resource of a site (components/site.ts, siteTags). */
-export const SITE_TAG = "wp-platform:site";
+export { SITE_TAG };
 
 /**
  * `siteRoleName(stack, id)` read backwards, built from the function itself with placeholders: the

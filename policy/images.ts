@@ -1,14 +1,12 @@
 // Images: every container of every workload is pinned by digest, in the form the program writes
 // (src/config.ts, imageRef: `<image>@<digest>`).
-import { imageRef } from "../src/config";
+import { DIGEST_PATTERN, imageRef } from "../src/config";
 import { type ResourceCheck, escapeRegExp, show } from "./model";
 import { WORKLOAD_TYPES, containerLabel, containersOf, podSpecOf } from "./kubernetes";
 
-// The digests the stack config accepts (src/config.ts DIGEST, which that module does not export yet:
-// the same pattern here), joined to the repository as the program joins them (imageRef).
-const DIGEST = "sha256:[0-9a-f]{64}";
+// The digests the stack config accepts, joined to the repository as the program joins them (imageRef).
 const SEPARATOR = escapeRegExp(imageRef("", ""));
-const IMAGE_BY_DIGEST = new RegExp(`^([^\\s${SEPARATOR}]+)${SEPARATOR}${DIGEST}$`);
+const IMAGE_BY_DIGEST = new RegExp(`^([^\\s${SEPARATOR}]+)${SEPARATOR}${DIGEST_PATTERN}$`);
 
 export const imagesByDigest: ResourceCheck = {
     name: "images-by-digest",

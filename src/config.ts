@@ -12,7 +12,9 @@ export const NAMESPACE = "wp-platform";
 export const COLORS = ["blue", "green"] as const;
 export type Color = (typeof COLORS)[number];
 
-const DIGEST = /^sha256:[0-9a-f]{64}$/;
+/** A digest as the release config takes it: `sha256:<64 hex>`. */
+export const DIGEST_PATTERN = "sha256:[0-9a-f]{64}";
+const DIGEST = new RegExp(`^${DIGEST_PATTERN}$`);
 // A repository reference: optional registry host (with port), path components, no tag or digest.
 const IMAGE_REPOSITORY = /^(?:[a-zA-Z0-9.-]+(?::[0-9]+)?\/)?[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/;
 const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;

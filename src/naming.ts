@@ -16,6 +16,10 @@ export const RELEASE_TYPE = "wp-platform:index:Release";
 export const COLOR_SERVICES_TYPE = "wp-platform:index:ColorServices";
 export const SITE_INDEX_TYPE = "wp-platform:index:SiteIndex";
 
+/** The tags the program puts on its AWS resources: the stack's name on every one, the site's id on a site's. */
+export const STACK_TAG = "wp-platform:stack";
+export const SITE_TAG = "wp-platform:site";
+
 /** Pulumi name of a site's child: `<id>/<child>`. */
 export const siteChildName = (id: string, child: string): string => `${id}/${child}`;
 

@@ -40,7 +40,7 @@ const METHOD = {
     addOneSite:
         "at N = 1000 (or the largest size), a second run in the same worker with one site more, whose id sorts in the middle; " +
         "diffRuns (tools/diff.ts) of the two runs must be: added = the new Site and its children, removed = none, " +
-        "changed = objects of the site index alone (its ConfigMap, and the settings Secret that takes the new site)",
+        "changed = objects of the site index alone (its ConfigMap, and the settings Secret that takes the new site), updated in place, none replaced",
 };
 
 export const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
@@ -92,6 +92,7 @@ export function summarize(options: BenchOptions, measured: Measured, loader: Loa
                   added: add.added,
                   removed: add.removed,
                   changed: add.changed,
+                  replaced: add.replaced,
                   siteResources: add.siteResources,
                   result: add.unexpected.length === 0 ? ("ok" as const) : add.unexpected,
               }
@@ -195,7 +196,8 @@ export function print(results: Results): void {
     else {
         const verdict = a.result === "ok" ? "ok" : `UNEXPECTED\n  ${a.result.join("\n  ")}`;
         console.log(
-            `adding one site to ${a.sites} (${a.id}): added ${a.added}, removed ${a.removed}, changed ${a.changed} (objects of the site index); ` +
+            `adding one site to ${a.sites} (${a.id}): added ${a.added}, removed ${a.removed}, ` +
+                `updated in place ${a.changed - (a.replaced ?? 0)} (objects of the site index), replaced ${a.replaced ?? 0}; ` +
                 `the new site has ${a.siteResources} resources: ${verdict}`,
         );
     }

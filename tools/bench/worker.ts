@@ -44,7 +44,10 @@ export interface AddCheck {
     readonly id: string;
     readonly added: number;
     readonly removed: number;
+    /** Resources in both runs whose inputs differ, `replaced` among them. */
     readonly changed: number;
+    /** Of those, what a preview would replace (tools/diff.ts, REPLACE_RULES): none, when adding a site. */
+    readonly replaced: number;
     /** Resources of the new site (the Site component and everything under it). */
     readonly siteResources: number;
     /** Empty when the diff is exactly the new site's resources, plus objects of the site index (its ConfigMap among them) updated. */
@@ -99,7 +102,7 @@ async function measureProgram(job: Extract<WorkerJob, { kind: "program" }>): Pro
     return { measure, addCheck: { ...checkAddedSite(before, after, job.added.id), wallMs: elapsedMs(addStart) } };
 }
 
-/** The diff of two runs must be the new site's resources, added, and objects of the site index (its ConfigMap at least), changed in place. */
+/** The diff of two runs must be the new site's resources, added, and objects of the site index (its ConfigMap at least), updated in place, none replaced. */
 export function checkAddedSite(before: ProgramRun, after: ProgramRun, id: string): Omit<AddCheck, "wallMs"> {
     const diff = diffRuns(before, after);
     const site = after.resources.find((r) => r.type === SITE_TYPE && r.name === id);
@@ -129,6 +132,7 @@ export function checkAddedSite(before: ProgramRun, after: ProgramRun, id: string
         ...diff.removed.map((urn) => `removed: ${urn}`),
         // The site index and the settings Secret that takes the new site's settings, updated in place.
         ...diff.changed.filter((urn) => !indexObjects.has(urn)).map((urn) => `changed: ${urn}`),
+        ...diff.replaced.map((urn) => `replaced: ${urn}`),
         ...(index && diff.changed.includes(index.urn) ? [] : [`the site index ConfigMap (${SITE_INDEX_CONFIGMAP}) did not change`]),
     ];
     return {
@@ -136,6 +140,7 @@ export function checkAddedSite(before: ProgramRun, after: ProgramRun, id: string
         added: diff.added.length,
         removed: diff.removed.length,
         changed: diff.changed.length,
+        replaced: diff.replaced.length,
         siteResources: siteResources.size,
         unexpected,
     };
