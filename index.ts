@@ -21,7 +21,7 @@ const { config, specs } = loadStack(pulumi.runtime.allConfig(), pulumi.getStack(
 // The pods read the site index and the sites' settings from mounted Kubernetes objects, 1 MiB each.
 const sizeProblems = siteIndexSizeProblems(
     specs,
-    { stack: config.stack, adminEmail: config.adminEmail, siteUrl: (site) => siteUrlOf(site, config.ingress) },
+    { stack: config.stack, adminEmail: config.adminEmail, siteUrl: (site) => siteUrlOf(site, config.ingress), cache: config.cache.enabled },
     config.release.previewDomain,
 );
 if (sizeProblems.length > 0) throw new Error(`the stack's ${specs.length} sites do not fit:\n  ${sizeProblems.join("\n  ")}`);
@@ -77,6 +77,7 @@ function createSite(site: SiteSpec) {
                 serviceAccountName: platform.serviceAccountName,
                 service: services.services[color],
                 filesCleanup,
+                cache: platform.cache,
             },
         },
         { providers: [platform.providers.k8s, platform.providers.mysql] },

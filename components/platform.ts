@@ -8,6 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { DatabaseConfig, NetworkConfig, PlatformConfig } from "../src/config";
 import { PLATFORM_TYPE, SERVICE_ACCOUNT, STACK_TAG, secretName, siteRolePath } from "../src/naming";
+import { CACHE_TOKEN_LENGTH } from "../src/settings";
 
 export interface PlatformArgs {
     /** The stack name: in the names of cloud objects and in tags. */
@@ -98,8 +99,8 @@ export class Platform extends pulumi.ComponentResource {
     readonly workloadRoleArn: pulumi.Output<string>;
     readonly serviceAccountName: pulumi.Output<string>;
     /**
-     * The object cache, when the stack has one (`cache.enabled`). Not yet in the sites' settings: the
-     * image will read host, port and token from there (README, "Object cache").
+     * The object cache, when the stack has one (`cache.enabled`): every site's settings carry its host,
+     * port and token (src/settings.ts), and the image's drop-in reads them (README, "Object cache").
      */
     readonly cache?: CacheEndpoint;
 
@@ -280,7 +281,7 @@ function createCache(name: string, replicationGroupId: string, args: PlatformArg
     // ElastiCache's AUTH rules: 16 to 128 printable characters; the provider refuses @, " and /, and
     // AWS's current guide allows only ! & # $ ^ < > - besides letters and digits. Letters and digits
     // alone, 64 of them, meet both and need no quoting in a client's config.
-    const authToken = new random.RandomPassword(`${name}-cache-auth-token`, { length: 64, special: false }, { parent });
+    const authToken = new random.RandomPassword(`${name}-cache-auth-token`, { length: CACHE_TOKEN_LENGTH, special: false }, { parent });
     const subnets = new aws.elasticache.SubnetGroup(
         `${name}-cache-subnets`,
         {

@@ -28,9 +28,10 @@ import {
     siteRolePath,
 } from "../src/naming";
 import { containerSecurityContext, podSecurityContext } from "../src/pods";
-import { PASSWORD_LENGTH, SALT_LENGTH, SALT_NAMES, saltsFrom, servingSettings, siteSettings } from "../src/settings";
+import { type CacheSettings, PASSWORD_LENGTH, SALT_LENGTH, SALT_NAMES, saltsFrom, servingSettings, siteSettings } from "../src/settings";
 import { FILES_TAG, filesLocationTag, siteFilesRecord } from "../src/site-files";
 import type { SiteSpec } from "../src/sites";
+import type { CacheEndpoint } from "./platform";
 
 export interface SiteArgs {
     /** The validated site file. */
@@ -77,6 +78,8 @@ export interface SitePlatform {
     readonly service: k8s.core.v1.Service;
     /** Runs after the engine deletes this component: deletes the site's files unless the stack retains data. */
     readonly filesCleanup: pulumi.ResourceHook;
+    /** The stack's object cache, when it has one: its endpoint and AUTH token go into the site's settings. */
+    readonly cache?: CacheEndpoint;
 }
 
 export interface PreviewArgs {
@@ -283,8 +286,9 @@ function createSecrets(name: string, args: SiteArgs, inputs: SecretInputs, paren
                 args.platform.dbHost,
                 args.platform.bucketName,
                 inputs.roleArn,
+                cacheSettings(args.platform.cache),
             ])
-            .apply(([dbPassword, adminPass, saltsBase64, dbHost, bucket, roleArn]) =>
+            .apply(([dbPassword, adminPass, saltsBase64, dbHost, bucket, roleArn, cache]) =>
                 siteSettings({
                     id,
                     dbHost,
@@ -295,6 +299,7 @@ function createSecrets(name: string, args: SiteArgs, inputs: SecretInputs, paren
                     siteUrl: siteUrl(args),
                     bucket,
                     roleArn,
+                    cache,
                 }),
             ),
     );
@@ -327,6 +332,11 @@ function createSecrets(name: string, args: SiteArgs, inputs: SecretInputs, paren
         k8sSecretName: k8sSecret.metadata.name,
         servingSettings: pulumi.secret(values.apply((v) => JSON.stringify(servingSettings(v)))),
     };
+}
+
+function cacheSettings(cache: CacheEndpoint | undefined): pulumi.Output<CacheSettings | undefined> {
+    if (!cache) return pulumi.output(undefined);
+    return pulumi.all([cache.host, cache.authToken]).apply(([host, password]) => ({ host, port: cache.port, password }));
 }
 
 function siteLabels(id: string): Record<string, string> {

@@ -40,7 +40,25 @@ export interface SettingsValues {
     readonly siteUrl: string;
     readonly bucket: string;
     readonly roleArn: string;
+    /** The stack's object cache, when it has one. */
+    readonly cache?: CacheSettings;
 }
+
+/** Where a site's object cache is, and the AUTH token it takes; the site's keys are under its own prefix. */
+export interface CacheSettings {
+    readonly host: string;
+    readonly port: number;
+    readonly password: string;
+}
+
+/** Lengths of an ElastiCache AUTH token (components/platform.ts makes it) and the token's alphabet. */
+export const CACHE_TOKEN_LENGTH = 64;
+
+/**
+ * The key prefix of a site's object cache: `<id>:`. No id holds a `:`, so no site's prefix starts
+ * another's (`shop:` and `shop-preview:`), and a flush of one site's prefix leaves every other's keys.
+ */
+export const cacheKeyPrefix = (id: string): string => `${id}:`;
 
 export function siteSettings(v: SettingsValues): SiteSettings {
     return {
@@ -56,6 +74,14 @@ export function siteSettings(v: SettingsValues): SiteSettings {
         WP_S3_BUCKET: v.bucket,
         WP_S3_PREFIX: sitePrefix(v.id),
         WP_S3_ROLE_ARN: v.roleArn,
+        ...(v.cache
+            ? {
+                  WP_REDIS_HOST: v.cache.host,
+                  WP_REDIS_PORT: String(v.cache.port),
+                  WP_REDIS_PASSWORD: v.cache.password,
+                  WP_REDIS_PREFIX: cacheKeyPrefix(v.id),
+              }
+            : {}),
     };
 }
 
@@ -116,11 +142,16 @@ export interface SettingsContext {
     readonly stack: string;
     readonly adminEmail: string;
     readonly siteUrl: (site: SiteSpec) => string;
+    /** Whether the stack has an object cache, whose settings every site then carries. */
+    readonly cache: boolean;
 }
 
 // Upper bounds of the values only a deployment knows: an RDS endpoint (63-character identifier,
-// 12-character cluster id, region, domain), an S3 bucket name, an IAM partition.
+// 12-character cluster id, region, domain), an ElastiCache primary endpoint (`master.` and a
+// 40-character replication group id, a 6-character hash, region, domain), an S3 bucket name, an IAM
+// partition.
 const MAX_DB_HOST = "x".repeat(63 + 1 + 12 + 1 + 14 + ".rds.amazonaws.com.cn".length);
+const MAX_CACHE_HOST = "x".repeat("master.".length + 40 + 1 + 6 + 1 + 14 + ".cache.amazonaws.com.cn".length);
 const MAX_BUCKET = "x".repeat(63);
 const MAX_PARTITION = "aws-iso-b";
 
@@ -136,6 +167,7 @@ export function servingSettingsBound(site: SiteSpec, context: SettingsContext): 
         siteUrl: context.siteUrl(site),
         bucket: MAX_BUCKET,
         roleArn: `arn:${MAX_PARTITION}:iam::123456789012:role${siteRolePath(context.stack)}${siteRoleName(context.stack, site.id)}`,
+        cache: context.cache ? { host: MAX_CACHE_HOST, port: 65535, password: "x".repeat(CACHE_TOKEN_LENGTH) } : undefined,
     });
     return settingsKey(site.id).length + Buffer.byteLength(JSON.stringify(servingSettings(settings)));
 }

@@ -8,20 +8,9 @@ import { CACHE_PORT, cacheParameterGroupFamily, cacheReplicationGroupId } from "
 import { REPLICATION_GROUP, SECRET_FIELDS, elasticacheHardened } from "../policy/policies";
 import { ConfigError, parseConfig } from "../src/config";
 import { readStackConfig } from "../src/stack-file";
-import { mockSecretValue, mocks } from "../tools/mocks";
-import { runOffline } from "../tools/offline";
+import { mockSecretValue } from "../tools/mocks";
 import { diffRuns, names } from "./support/diff";
-import {
-    type ProgramRun,
-    ROOT,
-    configFor,
-    fixtureSites,
-    isSecret,
-    redact,
-    runFailingProgram,
-    runProgram,
-    siteFile,
-} from "./support/program";
+import { type ProgramRun, ROOT, configFor, isSecret, redact, runFailingProgram, runProgram, siteFile } from "./support/program";
 
 const SUBNETS = "aws:elasticache/subnetGroup:SubnetGroup";
 const PARAMS = "aws:elasticache/parameterGroup:ParameterGroup";
@@ -151,24 +140,31 @@ describe("the object cache", () => {
         }
     });
 
-    it("exports the primary endpoint as cacheEndpoint, which is not a secret", async () => {
-        // The shared mocks echo inputs; here the group gets the address AWS gives it.
-        const address = "master.wp-platform-stg.abc123.euw1.cache.amazonaws.com";
-        const { run, error } = await runOffline({
-            stack: "stg",
-            config: configFor("stg", { sitesDir: fixtureSites("stg") }),
-            mocks: {
-                ...mocks,
-                newResource(args) {
-                    const made = mocks.newResource(args) as { id: string; state: Record<string, unknown> };
-                    return args.type === REPLICATION_GROUP ? { ...made, state: { ...made.state, primaryEndpointAddress: address } } : made;
-                },
-            },
-        });
-        expect(error).to.equal(undefined);
-        expect(run.outputs.cacheEndpoint).to.equal(address);
-        expect(isSecret(run.rawOutputs.cacheEndpoint)).to.equal(false);
-        expect(JSON.stringify(run.outputs)).not.to.include(token);
+    it("exports the primary endpoint as cacheEndpoint, which is not a secret", () => {
+        const address = stg.get(REPLICATION_GROUP, "platform-cache");
+        expect(stg.outputs.cacheEndpoint).to.match(/^master\.wp-platform-stg\.[a-z0-9-]+\.euw1\.cache\.amazonaws\.com$/);
+        expect(address.inputs.replicationGroupId).to.equal("wp-platform-stg");
+        expect(isSecret(stg.rawOutputs.cacheEndpoint)).to.equal(false);
+        expect(JSON.stringify(stg.outputs)).not.to.include(token);
+    });
+
+    it("is in every site's settings, the pods' and the Jobs', with a key prefix of the site's own, the token secret", () => {
+        const secrets = stg.ofType("kubernetes:core/v1:Secret");
+        for (const site of ["rrr", "harbor-cafe"]) {
+            const key = `${site}.json`;
+            const jobs = secrets.find((r) => r.name === `${site}/k8s-secret`)!;
+            const serving = secrets.find((r) => r.name.startsWith("site-index-settings-") && key in r.inputs.stringData)!;
+            for (const secret of [jobs, serving]) {
+                const settings = JSON.parse(secret.inputs.stringData[key]);
+                expect(settings).to.include({
+                    WP_REDIS_HOST: stg.outputs.cacheEndpoint,
+                    WP_REDIS_PORT: String(CACHE_PORT),
+                    WP_REDIS_PASSWORD: token,
+                    WP_REDIS_PREFIX: `${site}:`,
+                });
+                expect(JSON.stringify(redact(secret.raw)), secret.urn).not.to.include(token);
+            }
+        }
     });
 
     it("registers none of its resources, and exports no endpoint, when cache.enabled is false", async () => {
@@ -176,6 +172,9 @@ describe("the object cache", () => {
         expect(cacheOf(run).map((r) => r.urn)).to.deep.equal([]);
         expect(run.resources.filter((r) => r.type.startsWith("aws:elasticache/"))).to.deep.equal([]);
         expect(run.outputs).not.to.have.property("cacheEndpoint");
+        // The sites' settings name no cache: the image then runs WordPress's own per-request cache.
+        for (const secret of run.ofType("kubernetes:core/v1:Secret"))
+            for (const value of Object.values(secret.inputs.stringData ?? {})) expect(String(value)).not.to.include("WP_REDIS_");
         // The rest of the platform is there as ever.
         expect(run.get("aws:rds/instance:Instance", "platform-db").inputs.identifier).to.equal("wp-platform-stg");
     });

@@ -13,7 +13,12 @@ const spec = (id: string): SiteSpec =>
         service: "active",
         file: `${id}.yaml`,
     }) as SiteSpec;
-const context = { stack: "stg", adminEmail: "platform-team@example.com", siteUrl: (s: SiteSpec) => `https://${s.canonicalHostname}` };
+const context = {
+    stack: "stg",
+    adminEmail: "platform-team@example.com",
+    siteUrl: (s: SiteSpec) => `https://${s.canonicalHostname}`,
+    cache: true,
+};
 const fleet = (n: number) => Array.from({ length: n }, (_, i) => spec(`site-${String(i).padStart(5, "0")}`));
 
 describe("site settings and index sizes", () => {

@@ -47,6 +47,12 @@ const outputs: Record<string, Outputs> = {
             arn: `arn:aws:rds:${REGION}:${ACCOUNT_ID}:db:${String(inputs.identifier ?? g.name(name))}`,
         };
     },
+    // ElastiCache names the primary endpoint after the replication group: master.<id>.<hash>.<region short>.cache.amazonaws.com.
+    "aws:elasticache/replicationGroup:ReplicationGroup": (name, inputs, g) => ({
+        ...inputs,
+        primaryEndpointAddress: `master.${String(inputs.replicationGroupId ?? g.name(name))}.${g.name("h").slice(0, 6)}.euw1.cache.amazonaws.com`,
+        arn: `arn:aws:elasticache:${REGION}:${ACCOUNT_ID}:replicationgroup:${String(inputs.replicationGroupId ?? g.name(name))}`,
+    }),
     "aws:rds/subnetGroup:SubnetGroup": (name, inputs, g) => ({ ...inputs, name: inputs.name ?? g.name(name) }),
     "aws:rds/parameterGroup:ParameterGroup": (name, inputs, g) => ({ ...inputs, name: inputs.name ?? g.name(name) }),
     "aws:s3/bucket:Bucket": (name, inputs, g) => {
