@@ -17,6 +17,8 @@ import { AlreadyRunning, findLeftovers } from "../../tools/local/state";
 import { assembleDocroot, get } from "../../tools/local/web";
 
 const FIXTURES = path.join(__dirname, "fixtures", "sites");
+/** Test only: a WP-CLI --require file that kills install after the step WP_PLATFORM_CRASH_AT names. */
+const CRASH_HOOK = path.join(__dirname, "fixtures", "crash.php");
 const STACK = "stg";
 
 interface SiteFile {
@@ -61,8 +63,13 @@ describe("the local fleet, end to end", function () {
         return found;
     };
     const page = (host: string, urlPath = "/") => get(fleet.port, urlPath, host, { "X-Forwarded-Proto": "https" });
-    const job = (id: string, name: string, extraEnv: Record<string, string> = {}, context: JobContext = fleet.jobs): Promise<JobResult> =>
-        runJob(findJob(site(id), name), context, extraEnv);
+    const job = (
+        id: string,
+        name: string,
+        extraEnv: Record<string, string> = {},
+        context: JobContext = fleet.jobs,
+        extraArgs: string[] = [],
+    ): Promise<JobResult> => runJob(findJob(site(id), name), context, extraEnv, extraArgs);
     const expectFails = (result: JobResult, why: RegExp) => {
         expect(result.code, `expected a failure; stdout: ${result.stdout}`).to.not.equal(0);
         expect(result.stderr).to.match(why);
@@ -274,7 +281,7 @@ describe("the local fleet, end to end", function () {
         for (const step of ["database", "schema", "roles", "admin", "content", "finish"]) {
             it(`finishes a site whose install was killed after "${step}"`, async () => {
                 resetDatabase();
-                const killed = await job("crash", "install", { WP_PLATFORM_CRASH_AT: step });
+                const killed = await job("crash", "install", { WP_PLATFORM_CRASH_AT: step }, fleet.jobs, [`--require=${CRASH_HOOK}`]);
                 expect(killed.code, killed.stderr).to.equal(137);
                 expectOk(await job("crash", "install"));
                 expectOk(await job("crash", "activate-theme"));

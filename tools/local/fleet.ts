@@ -10,7 +10,7 @@ import { Services, checkPortFree, freePort } from "./processes";
 import { type StackPlan, readStack, withDatabaseHost } from "./program";
 import { provisionSites } from "./provision";
 import { LOCK_FILE, type ServerPidFile, lockState, stopLeftovers } from "./state";
-import { IMAGE_BIN, type Web, assembleDocroot, imageEnvironment, startWeb, webPidFiles } from "./web";
+import { IMAGE_BIN, type Web, assembleDocroot, imageEnvironment, installImageVendor, startWeb, webPidFiles } from "./web";
 import { ROOT } from "../offline";
 
 export interface FleetOptions {
@@ -116,6 +116,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
         const plan = withDatabaseHost(programPlan, `127.0.0.1:${db.port}`);
         provisionSites(db, plan.sites, path.join(stateDir, MYSQL_STATE));
 
+        installImageVendor();
         const docroot = assembleDocroot(path.join(stateDir, "wordpress"));
         const imageEnv = imageEnvironment({ docroot, ca: certs.ca, port });
         const podsDir = path.join(stateDir, "pods");
