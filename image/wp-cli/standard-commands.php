@@ -74,6 +74,7 @@ class WP_Platform_Core_Command extends WP_CLI_Command {
 	public function update_db( $args = array(), $assoc_args = array() ) {
 		global $wpdb, $wp_db_version;
 		// WP-CLI's runner defines WP_INSTALLING for `core update-db`, as for the real command.
+		require_once ABSPATH . 'wp-admin/includes/upgrade.php';
 		$dry_run = (bool) \WP_CLI\Utils\get_flag_value( $assoc_args, 'dry-run' );
 		$current = (int) __get_option( 'db_version' );
 		if ( (int) $wp_db_version === $current ) {
@@ -84,7 +85,6 @@ class WP_Platform_Core_Command extends WP_CLI_Command {
 			WP_CLI::success( "WordPress database will be upgraded from db version {$current} to {$wp_db_version}." );
 			return;
 		}
-		require_once ABSPATH . 'wp-admin/includes/upgrade.php';
 		// WordPress's upgrade is not fussy about MySQL warnings such as "Duplicate key name".
 		$wpdb->suppress_errors();
 		wp_upgrade();

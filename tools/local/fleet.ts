@@ -11,6 +11,7 @@ import { type StackPlan, readStack, withDatabaseHost } from "./program";
 import { provisionSites } from "./provision";
 import { LOCK_FILE, type ServerPidFile, lockState, stopLeftovers } from "./state";
 import { IMAGE_BIN, type Web, assembleDocroot, imageEnvironment, installImageVendor, startWeb, webPidFiles } from "./web";
+import { writeWpCliState } from "./wp-cli";
 import { ROOT } from "../offline";
 
 export interface FleetOptions {
@@ -129,6 +130,8 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
                 log(`site ${site.id}: ${site.jobs.map((j) => j.job).join(", ")} done`);
             }
         }
+        // For `npm run wp`: each site's Job environment, once the sites are there.
+        writeWpCliState(stateDir, plan, jobs);
         const stop = async () => {
             await services.stopAll();
             lock.release();
