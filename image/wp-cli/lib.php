@@ -83,7 +83,11 @@ function wp_platform_theme_slug( string $slug ): string {
 
 /** The themes in $root (folders with a style.css), sorted. */
 function wp_platform_shipped_themes( string $root ): array {
-	$themes = array_values( array_filter( (array) @scandir( $root ), fn( $d ) => '.' !== $d[0] && is_file( "$root/$d/style.css" ) ) );
+	$entries = @scandir( $root );
+	if ( false === $entries ) {
+		return array();
+	}
+	$themes = array_values( array_filter( $entries, fn( $d ) => '.' !== $d[0] && is_file( "$root/$d/style.css" ) ) );
 	sort( $themes );
 	return $themes;
 }
