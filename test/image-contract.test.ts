@@ -4,6 +4,7 @@
 import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
+import { type SiteJob, jobCommand } from "../components/site";
 import { SALT_NAMES } from "../src/settings";
 import { MAX_SITE_ID_LENGTH, SITE_ID_PATTERN } from "../src/site-rules";
 
@@ -58,6 +59,26 @@ describe("the image's PHP and the program agree", () => {
         const check = /function wp_platform_check_site_id\([^)]*\)[^{]*\{([\s\S]*?)\n\}/.exec(WP_CONFIG)![1];
         expect(check).to.include("preg_match( WP_PLATFORM_SITE_ID_PATTERN, $id )");
         expect(WP_CONFIG.match(/wp_platform_check_site_id\(/g)).to.have.length(3);
+    });
+
+    it("on the Jobs' commands: each `wp platform <job>` the program runs is a subcommand the image registers", () => {
+        const php = fs.readFileSync(path.join(IMAGE, "wp-cli", "platform-command.php"), "utf8");
+        expect(php).to.include("WP_CLI::add_command( 'platform', 'WP_Platform_Command' );");
+        const jobs: SiteJob[] = ["install", "activate-theme", "verify", "flush-caches"];
+        const lib = fs.readFileSync(path.join(IMAGE, "wp-cli", "lib.php"), "utf8");
+        for (const job of jobs) {
+            const [command, group, name] = jobCommand(job);
+            expect([command, group, name]).to.deep.equal(["wp", "platform", job]);
+            // WP-CLI names a method by its @subcommand tag, else by the method's own name.
+            const method = job.replace(/-/g, "_");
+            const registered =
+                job === method
+                    ? php.includes(`public function ${method}(`)
+                    : php.includes(`@subcommand ${job}\n\t */\n\tpublic function ${method}(`);
+            expect(registered, `wp platform ${job}`).to.equal(true);
+            expect(lib, `WP_PLATFORM_JOB_ENV['${job}']`).to.include(`'${job}'`);
+        }
+        expect(fs.readFileSync(path.join(IMAGE, "wp-cli.yml"), "utf8")).to.match(/^require:\n {2}- wp-cli\/platform-command\.php$/m);
     });
 
     it("ships no test hook: the crash injection lives in test/e2e/fixtures/crash.php", () => {

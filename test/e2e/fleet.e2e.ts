@@ -248,6 +248,13 @@ describe("the local fleet, end to end", function () {
             const s = fixture("shop-1");
             expect(ok(await wp("shop-1", "option", "get", "siteurl")).trim()).to.equal(`https://${canonical(s)}`);
             expect(ok(await wp("shopx1", "option", "get", "blogname")).trim()).to.equal(fixture("shopx1").name);
+            // entity-command, from the lock: the site's own users, its admin among them.
+            const admin = JSON.parse(Object.values(findJob(site("shop-1"), "install").mounts)[0]["shop-1.json"]).WP_ADMIN_USER as string;
+            expect(
+                ok(await wp("shop-1", "user", "list", "--role=administrator", "--field=user_login"))
+                    .trim()
+                    .split("\n"),
+            ).to.deep.equal([admin]);
         });
 
         it("prints the core version (wp core version)", async () => {
