@@ -184,8 +184,10 @@ class WP_Platform_Command extends WP_CLI_Command {
 	 * Installs the site of WP_SITE_ID, resuming a killed install. Reads WP_SITE_URL and
 	 * WP_SITE_TITLE, and the admin from the mounted settings file.
 	 */
-	public function install() {
+	public function install( $args = array(), $assoc_args = array() ) {
 		$this->run(
+			$args,
+			$assoc_args,
 			function () {
 				require_once ABSPATH . 'wp-admin/includes/upgrade.php';
 				$this->do_install();
@@ -198,8 +200,10 @@ class WP_Platform_Command extends WP_CLI_Command {
 	 *
 	 * @subcommand activate-theme
 	 */
-	public function activate_theme() {
+	public function activate_theme( $args = array(), $assoc_args = array() ) {
 		$this->run(
+			$args,
+			$assoc_args,
 			function () {
 				$slug = wp_platform_job_env( 'WP_THEME' );
 				if ( ! wp_platform_is_installed() ) {
@@ -222,8 +226,8 @@ class WP_Platform_Command extends WP_CLI_Command {
 	 * Checks the site against this image: database over verified TLS, installed, admin,
 	 * siteurl and home, WP_THEME in the image and active.
 	 */
-	public function verify() {
-		$this->run( array( $this, 'do_verify' ) );
+	public function verify( $args = array(), $assoc_args = array() ) {
+		$this->run( $args, $assoc_args, array( $this, 'do_verify' ) );
 	}
 
 	/**
@@ -231,8 +235,10 @@ class WP_Platform_Command extends WP_CLI_Command {
 	 *
 	 * @subcommand flush-caches
 	 */
-	public function flush_caches() {
+	public function flush_caches( $args = array(), $assoc_args = array() ) {
 		$this->run(
+			$args,
+			$assoc_args,
 			function () {
 				global $wpdb;
 				if ( false === wp_cache_flush() ) {
@@ -251,11 +257,16 @@ class WP_Platform_Command extends WP_CLI_Command {
 	}
 
 	/** Runs a Job's body: any failure is one `Error:` line and exit 1. */
-	private function run( callable $body ): void {
+	private function run( array $args, array $assoc_args, callable $body ): void {
 		global $wpdb;
 		try {
 			if ( ! defined( 'WP_PLATFORM_JOB' ) ) {
 				throw new WP_Platform_Job_Error( 'wp platform commands must be named first on the command line (wp platform <job>)' );
+			}
+			if ( $args || $assoc_args ) {
+				// Everything a Job needs is in its environment and its settings file.
+				$given = implode( ' ', array_merge( $args, array_map( fn( $k ) => "--$k", array_keys( $assoc_args ) ) ) );
+				throw new WP_Platform_Job_Error( 'wp platform ' . WP_PLATFORM_JOB . " takes no arguments (got: $given); it reads the Job's environment and settings file" );
 			}
 			if ( ! ( $wpdb instanceof WP_Platform_DB ) ) {
 				throw new WP_Platform_Job_Error( 'wp-content/db.php (the TLS drop-in) is not in ' . WP_CONTENT_DIR );

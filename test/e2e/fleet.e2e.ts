@@ -257,6 +257,13 @@ describe("the local fleet, end to end", function () {
             ).to.deep.equal([admin]);
         });
 
+        it("runs the Jobs' commands too, with their environment, and they take no arguments", async () => {
+            expect(ok(await wp("shop-1", "platform", "verify"))).to.include("verify: ok: site shop-1");
+            const extra = await wp("shop-1", "platform", "verify", "extra", "--force");
+            expect(extra.code).to.equal(1);
+            expect(extra.stderr).to.include("Error: wp platform verify takes no arguments (got: extra --force)");
+        });
+
         it("prints the core version (wp core version)", async () => {
             const version = /\$wp_version = '([^']+)'/.exec(
                 fs.readFileSync(path.join(stateDir, "wordpress", "wp-includes", "version.php"), "utf8"),
