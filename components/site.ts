@@ -102,14 +102,14 @@ export const DB_PRIVILEGES = [
     "LOCK TABLES",
 ];
 
-/** The Jobs, each a command of the image (`image/bin/wp-platform`, see docs/image.md). */
+/** The Jobs, each a WP-CLI command of the image (`wp platform <job>`: image/wp-cli/, see docs/image.md). */
 export type SiteJob = "install" | "activate-theme" | "verify" | "flush-caches";
 
 /**
  * A Job's command: no shell, and every value a site file supplies reaches it as an environment
  * variable, so a title such as `Bob's | "Shop"` cannot inject a command; no password is in it.
  */
-export const jobCommand = (job: SiteJob): string[] => ["wp-platform", job];
+export const jobCommand = (job: SiteJob): string[] => ["wp", "platform", job];
 
 export class Site extends pulumi.ComponentResource {
     readonly url: string;

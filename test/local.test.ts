@@ -1,6 +1,7 @@
 // npm run local's reading of the program (tools/local/program.ts), the provider's SQL it replays
-// (tools/local/mysql-provider.ts) and its hold on the state folder (tools/local/state.ts), without
-// any server: the e2e test (test/e2e) runs them for real.
+// (tools/local/mysql-provider.ts), its hold on the state folder (tools/local/state.ts) and how
+// npm run wp finds a site of a running fleet (tools/wp.ts), without any server: the e2e test
+// (test/e2e) runs them for real.
 import { expect } from "chai";
 import { type ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
@@ -11,6 +12,8 @@ import { freshStart } from "../tools/local/fleet";
 import { createDatabaseSql, createGrantSql, createUserSql } from "../tools/local/mysql-provider";
 import { type StackPlan, readStack, servedHosts, withDatabaseHost } from "../tools/local/program";
 import { AlreadyRunning, LOCK_FILE, type ServerPidFile, isRunning, lockState, stopLeftovers } from "../tools/local/state";
+import { WP_CLI_STATE } from "../tools/local/wp-cli";
+import { WpToolError, wpInvocation } from "../tools/wp";
 
 const E2E_SITES = path.join(__dirname, "e2e", "fixtures", "sites");
 
@@ -203,5 +206,68 @@ describe("npm run local: one run per state folder", () => {
         expect(fs.readdirSync(dir)).to.deep.equal([LOCK_FILE]);
         expect(freshStart(dir)).to.equal(`--fresh: ${dir}/ held nothing yet`);
         lock.release();
+    });
+});
+
+describe("npm run wp: which site of which running fleet", () => {
+    let dir: string;
+    beforeEach(() => {
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "wp-tool-"));
+    });
+    afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    const fails = (argv: string[], code: number, message: RegExp | string) => {
+        let error: unknown;
+        try {
+            wpInvocation(argv);
+        } catch (e) {
+            error = e;
+        }
+        expect(error).to.be.instanceOf(WpToolError);
+        expect((error as WpToolError).code).to.equal(code);
+        if (typeof message === "string") expect((error as Error).message).to.include(message);
+        else expect((error as Error).message).to.match(message);
+    };
+
+    it("is a usage error (exit 2) without a stack or a site, or with an unknown option", () => {
+        fails([], 2, "which stack?");
+        fails(["stg"], 2, "which site?");
+        fails(["--nope", "stg", "rrr"], 2, "unknown option --nope");
+        fails(["--state"], 2, "--state needs a folder");
+    });
+
+    it("says the fleet is not running when no live run holds the state folder", () => {
+        fails(["--state", dir, "stg", "rrr", "core", "version"], 1, /local fleet of stack stg is not running .*npm run local -- stg/);
+    });
+
+    it("says a running fleet is still starting until it has written the sites' environment", () => {
+        const lock = lockState(dir);
+        try {
+            fails(["--state", dir, "stg", "rrr"], 1, `(pid ${process.pid}) is still starting`);
+            // A state file of an earlier run does not count.
+            fs.writeFileSync(path.join(dir, WP_CLI_STATE), JSON.stringify({ pid: 1, path: [], sites: { rrr: { env: {} } } }));
+            fails(["--state", dir, "stg", "rrr"], 1, "is still starting");
+        } finally {
+            lock.release();
+        }
+    });
+
+    it("names the fleet's sites for an unknown one, and runs wp with the site's Job environment for a known one", () => {
+        const lock = lockState(dir);
+        try {
+            const env = { WP_SITE_ID: "rrr", WP_PLATFORM_SETTINGS_DIR: "/x/pods/rrr.wp-cli/etc/wp-platform/settings" };
+            fs.writeFileSync(
+                path.join(dir, WP_CLI_STATE),
+                JSON.stringify({ pid: process.pid, path: ["/img/bin"], sites: { rrr: { env }, "harbor-cafe": { env: {} } } }),
+            );
+            fails(["--state", dir, "stg", "nope"], 1, 'stack stg has no site "nope" in its local fleet; its sites: harbor-cafe, rrr');
+            const run = wpInvocation(["--state", dir, "stg", "rrr", "option", "get", "siteurl", "--format=json"]);
+            expect(run.command).to.equal("wp");
+            expect(run.args).to.deep.equal(["option", "get", "siteurl", "--format=json"]);
+            expect(run.env).to.include(env);
+            expect(run.env.PATH.split(path.delimiter)[0]).to.equal("/img/bin");
+        } finally {
+            lock.release();
+        }
     });
 });

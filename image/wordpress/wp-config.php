@@ -8,8 +8,8 @@
  * $WP_PLATFORM_SETTINGS_DIR/<id>.json, a file the kubelet keeps in sync, so adding a site needs
  * no restart and a request makes no network call to find its credentials.
  *
- * wp-platform (the Jobs' CLI) defines WP_PLATFORM_CONFIG_ONLY to get the settings and the TLS
- * connect function without loading WordPress, so it can wait for the database first.
+ * WP-CLI (the Jobs: `wp platform ...`) runs this file without its last line, then loads WordPress
+ * itself; the platform command waits for the database in between (after_wp_config_load).
  */
 
 const WP_PLATFORM_DEFAULTS = array(
@@ -18,6 +18,10 @@ const WP_PLATFORM_DEFAULTS = array(
 	'WP_PLATFORM_DB_CA'        => '/etc/wp-platform/db-ca.pem',
 );
 
+/** A site id, as src/site-rules.ts defines it. */
+const WP_PLATFORM_SITE_ID_PATTERN = '/^[a-z](?:[a-z0-9-]{0,22}[a-z0-9])?$/';
+
+/** The salts, as src/settings.ts SALT_NAMES names them (test/image-contract.test.ts). */
 const WP_PLATFORM_SALTS = array(
 	'AUTH_KEY',
 	'SECURE_AUTH_KEY',
@@ -85,8 +89,10 @@ function wp_platform_read_json( string $path, string $what, int $status_if_missi
 }
 
 function wp_platform_check_site_id( string $id, string $where ): string {
-	// The program's site ids (src/sites.ts); checked here too because the id becomes a file name.
-	if ( ! preg_match( '/^[a-z][a-z0-9-]{0,62}$/', $id ) ) {
+	// The program's site ids (src/site-rules.ts: 1 to 24 characters, lowercase letters, digits and
+	// hyphens, a letter first, no hyphen last; test/image-contract.test.ts compares the two);
+	// checked here too because the id becomes a file name.
+	if ( ! preg_match( WP_PLATFORM_SITE_ID_PATTERN, $id ) ) {
 		throw new WP_Platform_Error( "$where: site id " . json_encode( $id ) . ' is not a site id', 500 );
 	}
 	return $id;
@@ -262,6 +268,9 @@ try {
 	$wp_platform_site = wp_platform_resolve_site();
 } catch ( WP_Platform_Error $e ) {
 	if ( 'cli' === PHP_SAPI ) {
+		if ( class_exists( 'WP_CLI', false ) ) {
+			WP_CLI::error( $e->getMessage() );
+		}
 		throw $e;
 	}
 	error_log( 'wp-platform: ' . $e->getMessage() );
@@ -320,17 +329,15 @@ if ( 'cli' !== PHP_SAPI ) {
 	);
 	unset( $wp_platform_not_installed );
 } else {
-	// A Job never calls out: no pseudo-cron request to the site, no HTTP beyond the site itself.
-	define( 'DISABLE_WP_CRON', true );
+	// A Job never calls out: no HTTP beyond the site itself.
 	define( 'WP_HTTP_BLOCK_EXTERNAL', true );
 }
+// No request runs WP-Cron (nor spawns wp-cron.php): the cron runner runs the due events with
+// `wp cron event run --due-now`.
+define( 'DISABLE_WP_CRON', true );
 
 if ( ! defined( 'ABSPATH' ) ) {
 	define( 'ABSPATH', __DIR__ . '/' );
-}
-
-if ( defined( 'WP_PLATFORM_CONFIG_ONLY' ) ) {
-	return;
 }
 
 require_once ABSPATH . 'wp-settings.php';

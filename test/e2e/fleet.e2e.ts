@@ -2,6 +2,7 @@
 // TLS required, PHP-FPM, nginx, WordPress and the image's files), provisioned by the Jobs' exact
 // commands. Not part of `npm test`: `npm run test:e2e` (docs/local.md).
 import { expect } from "chai";
+import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -17,6 +18,29 @@ import { AlreadyRunning, findLeftovers } from "../../tools/local/state";
 import { assembleDocroot, get } from "../../tools/local/web";
 
 const FIXTURES = path.join(__dirname, "fixtures", "sites");
+/** Test only: a WP-CLI --require file that kills install after the step WP_PLATFORM_CRASH_AT names. */
+const CRASH_HOOK = path.join(__dirname, "fixtures", "crash.php");
+const ROOT = path.resolve(__dirname, "..", "..");
+
+interface Run {
+    readonly code: number | null;
+    readonly stdout: string;
+    readonly stderr: string;
+}
+/** `npm run wp -- <args>`, as package.json runs it. */
+function npmRunWp(args: readonly string[]): Promise<Run> {
+    const script = (JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts.wp;
+    const [command, ...scriptArgs] = script.split(" ");
+    const argv = [...scriptArgs, ...args];
+    return new Promise((resolve) => {
+        const child = spawn(command === "node" ? process.execPath : command, argv, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+        child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+        child.once("close", (code) => resolve({ code, stdout, stderr }));
+    });
+}
 const STACK = "stg";
 
 interface SiteFile {
@@ -61,8 +85,13 @@ describe("the local fleet, end to end", function () {
         return found;
     };
     const page = (host: string, urlPath = "/") => get(fleet.port, urlPath, host, { "X-Forwarded-Proto": "https" });
-    const job = (id: string, name: string, extraEnv: Record<string, string> = {}, context: JobContext = fleet.jobs): Promise<JobResult> =>
-        runJob(findJob(site(id), name), context, extraEnv);
+    const job = (
+        id: string,
+        name: string,
+        extraEnv: Record<string, string> = {},
+        context: JobContext = fleet.jobs,
+        extraArgs: string[] = [],
+    ): Promise<JobResult> => runJob(findJob(site(id), name), context, extraEnv, extraArgs);
     const expectFails = (result: JobResult, why: RegExp) => {
         expect(result.code, `expected a failure; stdout: ${result.stdout}`).to.not.equal(0);
         expect(result.stderr).to.match(why);
@@ -165,6 +194,149 @@ describe("the local fleet, end to end", function () {
         it("never picks the site from X-Forwarded-Host", async () => {
             const res = await get(fleet.port, "/", "unknown.example.com", { "X-Forwarded-Host": canonical(fixture("shopx1")) });
             expect(res.status).to.equal(404);
+        });
+    });
+
+    describe("the upgrade and install scripts", () => {
+        const previewHost = (id: string): string => {
+            const indexFile = Object.values(fleet.plan.serving[0].mounts).find((files) => "sites.json" in files)!["sites.json"];
+            const hosts = JSON.parse(indexFile).hosts as Record<string, { site: string; preview?: boolean }>;
+            return Object.keys(hosts).find((h) => hosts[h].site === id && hosts[h].preview)!;
+        };
+        const dbVersion = (id: string) => sql(id, "SELECT option_value FROM wp_options WHERE option_name = 'db_version'").trim();
+
+        it("never serves upgrade.php: an anonymous upgrade_db on the site's host and preview host is 404 and changes no db_version", async () => {
+            const id = "shopx1";
+            const real = dbVersion(id);
+            // An older schema: what a new core would find, and upgrade.php would upgrade.
+            sql(id, "UPDATE wp_options SET option_value = '51917' WHERE option_name = 'db_version'");
+            try {
+                for (const host of [canonical(fixture(id)), previewHost(id)]) {
+                    for (const url of [
+                        "/wp-admin/upgrade.php?step=upgrade_db",
+                        "/wp-admin/upgrade.php?step=1",
+                        "/wp-admin/UPGRADE.php",
+                        "/wp-admin/upgrade.php/x",
+                    ]) {
+                        const res = await page(host, url);
+                        expect(res.status, host + url).to.equal(404);
+                    }
+                    expect(dbVersion(id), host).to.equal("51917");
+                }
+            } finally {
+                sql(id, `UPDATE wp_options SET option_value = '${real}' WHERE option_name = 'db_version'`);
+            }
+        });
+
+        it("never serves install.php, on any host", async () => {
+            for (const host of [canonical(fixture("shop-1")), previewHost("shop-1"), "unknown.example.com"]) {
+                for (const url of ["/wp-admin/install.php", "/wp-admin/install.php?step=2", "/wp-admin/setup-config.php"]) {
+                    expect((await page(host, url)).status, host + url).to.equal(404);
+                }
+            }
+        });
+    });
+
+    describe("npm run wp, and the standard WP-CLI commands the image has", () => {
+        const wp = (id: string, ...args: string[]) => npmRunWp(["--state", stateDir, STACK, id, ...args]);
+        const ok = (run: Run) => {
+            expect(run.code, run.stderr).to.equal(0);
+            return run.stdout;
+        };
+
+        it("runs WP-CLI against a site with its Job's environment", async () => {
+            const s = fixture("shop-1");
+            expect(ok(await wp("shop-1", "option", "get", "siteurl")).trim()).to.equal(`https://${canonical(s)}`);
+            expect(ok(await wp("shopx1", "option", "get", "blogname")).trim()).to.equal(fixture("shopx1").name);
+            // entity-command, from the lock: the site's own users, its admin among them.
+            const admin = JSON.parse(Object.values(findJob(site("shop-1"), "install").mounts)[0]["shop-1.json"]).WP_ADMIN_USER as string;
+            expect(
+                ok(await wp("shop-1", "user", "list", "--role=administrator", "--field=user_login"))
+                    .trim()
+                    .split("\n"),
+            ).to.deep.equal([admin]);
+        });
+
+        it("runs the Jobs' commands too, with their environment, and they take no arguments", async () => {
+            expect(ok(await wp("shop-1", "platform", "verify"))).to.include("verify: ok: site shop-1");
+            const extra = await wp("shop-1", "platform", "verify", "extra", "--force");
+            expect(extra.code).to.equal(1);
+            expect(extra.stderr).to.include("Error: wp platform verify takes no arguments (got: extra --force)");
+        });
+
+        it("prints the core version (wp core version)", async () => {
+            const version = /\$wp_version = '([^']+)'/.exec(
+                fs.readFileSync(path.join(stateDir, "wordpress", "wp-includes", "version.php"), "utf8"),
+            )![1];
+            expect(ok(await wp("shop-1", "core", "version")).trim()).to.equal(version);
+        });
+
+        it("says so when the site is unknown, or the stack's fleet is not running", async () => {
+            const unknown = await wp("nope", "option", "get", "siteurl");
+            expect(unknown.code).to.equal(1);
+            expect(unknown.stderr).to.include(`stack ${STACK} has no site "nope" in its local fleet; its sites: crash, shop-1, shopx1`);
+            const idle = fs.mkdtempSync(path.join(os.tmpdir(), "wp-e2e-idle-"));
+            try {
+                const stopped = await npmRunWp(["--state", idle, STACK, "shop-1", "core", "version"]);
+                expect(stopped.code).to.equal(1);
+                expect(stopped.stderr).to.match(new RegExp(`the local fleet of stack ${STACK} is not running .*npm run local -- ${STACK}`));
+            } finally {
+                fs.rmSync(idle, { recursive: true, force: true });
+            }
+            const usage = await npmRunWp([]);
+            expect(usage.code).to.equal(2);
+            expect(usage.stderr).to.include("usage: npm run wp --");
+        });
+
+        it("upgrades an older schema with wp core update-db", async () => {
+            const real = sql("shop-1", "SELECT option_value FROM wp_options WHERE option_name = 'db_version'").trim();
+            sql("shop-1", "UPDATE wp_options SET option_value = '51917' WHERE option_name = 'db_version'");
+            expect(ok(await wp("shop-1", "core", "update-db", "--dry-run"))).to.include(
+                `will be upgraded from db version 51917 to ${real}`,
+            );
+            expect(ok(await wp("shop-1", "core", "update-db"))).to.include(`upgraded successfully from db version 51917 to ${real}`);
+            expect(sql("shop-1", "SELECT option_value FROM wp_options WHERE option_name = 'db_version'").trim()).to.equal(real);
+            expect(ok(await wp("shop-1", "core", "update-db"))).to.include(`already at latest db version ${real}`);
+        });
+
+        it("activates only a theme the image ships (wp theme activate), never downloading one", async () => {
+            const missing = await wp("shopx1", "theme", "activate", "astra");
+            expect(missing.code).to.equal(1);
+            expect(missing.stderr).to.match(
+                /theme astra is not in this image .* the image ships: twentytwentyone, twentytwentythree, twentytwentytwo/,
+            );
+            const theme = fixture("shopx1").theme;
+            const other = ["twentytwentyone", "twentytwentytwo"].find((t) => t !== theme)!;
+            expect(ok(await wp("shopx1", "theme", "activate", other))).to.include(`Switched to '${other}' theme.`);
+            expect(ok(await wp("shopx1", "option", "get", "stylesheet")).trim()).to.equal(other);
+            expect(ok(await wp("shopx1", "theme", "activate", theme))).to.include(`Switched to '${theme}' theme.`);
+            expectOk(await job("shopx1", "verify"));
+        });
+
+        it("flushes the object cache (wp cache flush)", async () => {
+            expect(ok(await wp("shop-1", "cache", "flush"))).to.include("Success: The cache was flushed.");
+        });
+
+        it("runs no WP-Cron on a request (DISABLE_WP_CRON); wp cron event run --due-now runs the due events", async () => {
+            const cron = () => sql("shop-1", "SELECT option_value FROM wp_options WHERE option_name = 'cron'").trim();
+            const due = Math.floor(Date.now() / 1000) - 60;
+            // A due single event of a hook nothing handles, as wp_schedule_single_event() stores it.
+            const str = (t: string) => `s:${Buffer.byteLength(t)}:"${t}";`;
+            // The key of an event with no arguments is md5(serialize(array())).
+            const event = `i:${due};a:1:{${str("e2e_cron_hook")}a:1:{${str("40cd750bba9870f18aada2478b24840a")}a:2:{${str("schedule")}b:0;${str("args")}a:0:{}}}}`;
+            const before = cron();
+            const withEvent = before.replace(/^a:(\d+):\{/, (_m, n: string) => `a:${Number(n) + 1}:{${event}`);
+            sql("shop-1", `UPDATE wp_options SET option_value = '${withEvent}' WHERE option_name = 'cron'`);
+            sql("shop-1", "DELETE FROM wp_options WHERE option_name = '_transient_doing_cron'");
+            expect((await page(canonical(fixture("shop-1")))).status).to.equal(200);
+            await new Promise((resolve) => setTimeout(resolve, 500));
+            expect(cron(), "a page request ran WP-Cron").to.include("e2e_cron_hook");
+            // spawn_cron() marks its start in this transient before it calls wp-cron.php.
+            expect(sql("shop-1", "SELECT COUNT(*) FROM wp_options WHERE option_name = '_transient_doing_cron'").trim()).to.equal("0");
+            const run = ok(await wp("shop-1", "cron", "event", "run", "--due-now"));
+            expect(run).to.include("Executed the cron event 'e2e_cron_hook'");
+            expect(run).to.match(/Success: Executed a total of \d+ cron events?\./);
+            expect(cron()).to.not.include("e2e_cron_hook");
         });
     });
 
@@ -274,7 +446,7 @@ describe("the local fleet, end to end", function () {
         for (const step of ["database", "schema", "roles", "admin", "content", "finish"]) {
             it(`finishes a site whose install was killed after "${step}"`, async () => {
                 resetDatabase();
-                const killed = await job("crash", "install", { WP_PLATFORM_CRASH_AT: step });
+                const killed = await job("crash", "install", { WP_PLATFORM_CRASH_AT: step }, fleet.jobs, [`--require=${CRASH_HOOK}`]);
                 expect(killed.code, killed.stderr).to.equal(137);
                 expectOk(await job("crash", "install"));
                 expectOk(await job("crash", "activate-theme"));

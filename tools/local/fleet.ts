@@ -10,7 +10,8 @@ import { Services, checkPortFree, freePort } from "./processes";
 import { type StackPlan, readStack, withDatabaseHost } from "./program";
 import { provisionSites } from "./provision";
 import { LOCK_FILE, type ServerPidFile, lockState, stopLeftovers } from "./state";
-import { IMAGE_BIN, type Web, assembleDocroot, imageEnvironment, startWeb, webPidFiles } from "./web";
+import { IMAGE_BIN, type Web, assembleDocroot, imageEnvironment, installImageVendor, startWeb, webPidFiles } from "./web";
+import { writeWpCliState } from "./wp-cli";
 import { ROOT } from "../offline";
 
 export interface FleetOptions {
@@ -116,6 +117,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
         const plan = withDatabaseHost(programPlan, `127.0.0.1:${db.port}`);
         provisionSites(db, plan.sites, path.join(stateDir, MYSQL_STATE));
 
+        installImageVendor();
         const docroot = assembleDocroot(path.join(stateDir, "wordpress"));
         const imageEnv = imageEnvironment({ docroot, ca: certs.ca, port });
         const podsDir = path.join(stateDir, "pods");
@@ -128,6 +130,8 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
                 log(`site ${site.id}: ${site.jobs.map((j) => j.job).join(", ")} done`);
             }
         }
+        // For `npm run wp`: each site's Job environment, once the sites are there.
+        writeWpCliState(stateDir, plan, jobs);
         const stop = async () => {
             await services.stopAll();
             lock.release();

@@ -11,7 +11,7 @@ export interface JobContext {
     readonly podsDir: string;
     /** The image's environment, as `npm run local` sets it (WordPress folder, CA bundle, ...). */
     readonly imageEnv: ImageEnv;
-    /** Folders put first on PATH: the image's commands (`wp-platform`). */
+    /** Folders put first on PATH: the image's commands (`wp`). */
     readonly path: readonly string[];
     /** Seconds before a Job is killed: the Job's activeDeadlineSeconds plays this role in the cluster. */
     readonly timeoutSeconds?: number;
@@ -41,19 +41,33 @@ export function killRunningJobs(): void {
     for (const child of running) child.kill("SIGKILL");
 }
 
-/** Runs one Job and returns how it ended; `extraEnv` is for tests (the image's crash hook). */
-export function runJob(job: Job, context: JobContext, extraEnv: Readonly<Record<string, string>> = {}): Promise<JobResult> {
+/**
+ * WP-CLI refuses to run as root unless told it may: the image runs the Jobs as a non-root user, but
+ * this machine may be root (CI), so there, and only there, it is told.
+ */
+export function rootEnv(): Record<string, string> {
+    return typeof process.getuid === "function" && process.getuid() === 0 ? { WP_CLI_ALLOW_ROOT: "1" } : {};
+}
+
+/** Runs one Job and returns how it ended; `extraEnv` and `extraArgs` are for tests (a hook to crash it). */
+export function runJob(
+    job: Job,
+    context: JobContext,
+    extraEnv: Readonly<Record<string, string>> = {},
+    extraArgs: readonly string[] = [],
+): Promise<JobResult> {
     const pod = materialize(job, path.join(context.podsDir, job.name), context.imageEnv);
     const env: Record<string, string> = {
         PATH: [...context.path, process.env.PATH ?? "/usr/bin:/bin"].join(path.delimiter),
         HOME: process.env.HOME ?? "/tmp",
         LANG: "C.UTF-8",
+        ...rootEnv(),
         ...pod.env,
         ...extraEnv,
     };
     if (job.argv.length === 0) return Promise.reject(new Error(`Job ${job.name} has no command`));
     return new Promise((resolve) => {
-        const child = spawn(job.argv[0], job.argv.slice(1), { env, stdio: ["ignore", "pipe", "pipe"] });
+        const child = spawn(job.argv[0], [...job.argv.slice(1), ...extraArgs], { env, stdio: ["ignore", "pipe", "pipe"] });
         running.add(child);
         let stdout = "";
         let stderr = "";

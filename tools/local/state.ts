@@ -96,6 +96,11 @@ function lockHolder(file: string): number | undefined {
     return recorded && now && recorded !== now ? undefined : pid;
 }
 
+/** The pid of the live run that holds the state folder `dir`, or undefined when none does. */
+export function runningIn(dir: string): number | undefined {
+    return lockHolder(path.join(dir, LOCK_FILE));
+}
+
 /**
  * Takes `<dir>/local.pid` for this process, creating `dir` if needed. Throws AlreadyRunning, having
  * touched nothing else, when a live process holds it; a lock whose process has ended is taken over.

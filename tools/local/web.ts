@@ -14,8 +14,25 @@ import type { StackPlan } from "./program";
 import type { ServerPidFile } from "./state";
 
 export const IMAGE_DIR = path.join(ROOT, "image");
-/** The image's commands (`wp-platform`), first on the Jobs' PATH as in the image. */
+/** The image's commands (`wp`: WP-CLI from the image's lock), first on the Jobs' PATH as in the image. */
 export const IMAGE_BIN = path.join(IMAGE_DIR, "bin");
+
+/**
+ * Installs the image's PHP packages (WP-CLI) into image/vendor from image/composer.lock, exactly as
+ * the Dockerfile does; a no-op when vendor already matches the lock. Throws with Composer's last
+ * line when it fails (no Composer, or the registry unreachable for a package not in its cache).
+ */
+export function installImageVendor(): void {
+    const result = spawnSync(
+        "composer",
+        ["install", "--no-dev", "--no-interaction", "--no-progress", "--classmap-authoritative", "--working-dir", IMAGE_DIR],
+        { encoding: "utf8", env: { ...process.env, COMPOSER_ALLOW_SUPERUSER: "1", COMPOSER_NO_AUDIT: "1" } },
+    );
+    if (result.status !== 0) {
+        const why = (result.stderr || String(result.error)).trim().split("\n").filter(Boolean).pop();
+        throw new Error(`composer install in image/ (the image's WP-CLI, from composer.lock) failed: ${why}`);
+    }
+}
 
 /** Where Debian's packages (and the macOS steps of docs/local.md) put WordPress core and its themes. */
 export const WORDPRESS_CORE = process.env.WP_PLATFORM_LOCAL_WORDPRESS ?? "/usr/share/wordpress";

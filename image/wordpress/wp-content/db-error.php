@@ -7,6 +7,13 @@
 
 defined( 'ABSPATH' ) || exit;
 
+if ( 'cli' === PHP_SAPI ) {
+	// WP-CLI: one line on stderr and a failing exit, never a page on stdout.
+	$wp_platform_why = isset( $GLOBALS['wpdb']->wp_platform_connect_error ) ? ': ' . $GLOBALS['wpdb']->wp_platform_connect_error : '';
+	fwrite( STDERR, 'Error: database unavailable' . $wp_platform_why . "\n" );
+	exit( 1 );
+}
+
 $wp_platform_connected = isset( $GLOBALS['wpdb'] ) && $GLOBALS['wpdb']->ready;
 if ( ! headers_sent() ) {
 	http_response_code( 503 );
