@@ -7,7 +7,7 @@ import * as mysql from "@pulumi/mysql";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { DatabaseConfig, NetworkConfig, PlatformConfig } from "../src/config";
-import { PLATFORM_TYPE, SERVICE_ACCOUNT, STACK_TAG, secretName, siteRolePath } from "../src/naming";
+import { MEDIA_PATTERN, PLATFORM_TYPE, SERVICE_ACCOUNT, STACK_TAG } from "../src/naming";
 import { CACHE_TOKEN_LENGTH } from "../src/settings";
 
 export interface PlatformArgs {
@@ -138,7 +138,7 @@ export class Platform extends pulumi.ComponentResource {
 
         const db = createDatabase(name, args, tags, this);
         const files = createBucket(name, args, tags, this);
-        const identity = createWorkloadIdentity(name, args, namespace, tags, k8sProvider, this);
+        const identity = createWorkloadIdentity(name, args, namespace, files.bucket, tags, k8sProvider, this);
         const cache = cacheId === undefined ? undefined : createCache(name, cacheId, args, tags, this);
 
         const mysqlProvider = new mysql.Provider(
@@ -443,19 +443,16 @@ function createWorkloadIdentity(
     name: string,
     args: PlatformArgs,
     namespace: k8s.core.v1.Namespace,
+    bucket: aws.s3.Bucket,
     tags: Record<string, string>,
     provider: k8s.Provider,
     parent: pulumi.Resource,
 ) {
     const issuer = args.oidcProviderArn.replace(/^.*:oidc-provider\//, "");
-    const account = aws.getCallerIdentityOutput({}, { parent });
-    const partition = aws.getPartitionOutput({}, { parent });
-    const region = aws.getRegionOutput({}, { parent });
-
     const role = new aws.iam.Role(
         `${name}-workload-role`,
         {
-            description: `wp-platform ${args.stack}: WordPress pods and Jobs (IRSA)`,
+            description: `wp-platform ${args.stack}: WordPress pods and cron runners (IRSA)`,
             assumeRolePolicy: JSON.stringify({
                 Version: "2012-10-17",
                 Statement: [
@@ -476,7 +473,9 @@ function createWorkloadIdentity(
         },
         { parent },
     );
-    // Patterns by name, not a list of sites: a new site needs no change here.
+    // What the serving pods use of AWS, and nothing more (README, "Who can read and write what"): the
+    // sites' media. Patterns by name, not a list of sites, so a new site needs no change here. No
+    // Secrets Manager (the pods' settings are mounted) and no site role (a site's Jobs have their own).
     new aws.iam.RolePolicy(
         `${name}-workload-policy`,
         {
@@ -485,16 +484,17 @@ function createWorkloadIdentity(
                 Version: "2012-10-17",
                 Statement: [
                     {
-                        Sid: "ReadSiteSecrets",
+                        Sid: "SiteMedia",
                         Effect: "Allow",
-                        Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
-                        Resource: pulumi.interpolate`arn:${partition.partition}:secretsmanager:${region.region}:${account.accountId}:secret:${secretName(args.stack, "")}*`,
+                        Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
+                        Resource: pulumi.interpolate`${bucket.arn}/${MEDIA_PATTERN}`,
                     },
                     {
-                        Sid: "AssumeSiteRoles",
+                        Sid: "ListSiteMedia",
                         Effect: "Allow",
-                        Action: "sts:AssumeRole",
-                        Resource: pulumi.interpolate`arn:${partition.partition}:iam::${account.accountId}:role${siteRolePath(args.stack)}*`,
+                        Action: "s3:ListBucket",
+                        Resource: bucket.arn,
+                        Condition: { StringLike: { "s3:prefix": [MEDIA_PATTERN] } },
                     },
                 ],
             }),

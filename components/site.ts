@@ -70,10 +70,8 @@ export interface SitePlatform {
     /** The stack's files bucket. */
     readonly bucketName: pulumi.Input<string>;
     readonly bucketArn: pulumi.Input<string>;
-    /** The role of the WordPress pods, the only principal that may assume the site's role. */
-    readonly workloadRoleArn: pulumi.Input<string>;
-    /** ServiceAccount the Jobs run as. */
-    readonly serviceAccountName: pulumi.Input<string>;
+    /** ARN of the cluster's IAM OIDC provider: the site's Jobs reach its role through it (IRSA). */
+    readonly oidcProviderArn: string;
     /** The Service of the site's color: the Ingress backend, which must exist before the Ingress. */
     readonly service: k8s.core.v1.Service;
     /** Runs after the engine deletes this component: deletes the site's files unless the stack retains data. */
@@ -140,10 +138,11 @@ export class Site extends pulumi.ComponentResource {
         this.prefix = sitePrefix(site.id);
 
         const db = createDatabase(name, args, this);
-        const role = createFilesRole(name, args, this);
-        const secrets = createSecrets(name, args, { db, roleArn: role.arn }, this);
+        const identity = createFilesRole(name, args, this);
+        const secrets = createSecrets(name, args, { db }, this);
         this.servingSettings = secrets.servingSettings;
-        this.job = (spec) => createJob(name, spec, args, secrets.k8sSecretName, this);
+        const pod = { secretName: secrets.k8sSecretName, serviceAccountName: identity.jobsServiceAccount };
+        this.job = (spec) => createJob(name, spec, args, pod, this);
         const provisioned = createJobsAndIngress(name, args, { job: this.job, database: db.all }, this);
         this.verifyJob = provisioned.verify;
         this.ingress = provisioned.ingress;
@@ -206,17 +205,41 @@ function createDatabase(name: string, args: SiteArgs, parent: pulumi.Resource) {
     return { database, user, password, all: [database, user, grant] };
 }
 
-function createFilesRole(name: string, args: SiteArgs, parent: pulumi.Resource): aws.iam.Role {
+/**
+ * The site's role, reaching its own prefix alone (`sites/<id>/`: media and backups), and the
+ * ServiceAccount `<id>.jobs` its Jobs run as, which carries the role (IRSA).
+ */
+function createFilesRole(
+    name: string,
+    args: SiteArgs,
+    parent: pulumi.Resource,
+): { role: aws.iam.Role; jobsServiceAccount: pulumi.Output<string> } {
     const prefix = sitePrefix(args.site.id);
+    const issuer = oidcIssuer(args.platform.oidcProviderArn);
+    const jobsServiceAccount = siteObjectName(args.site.id, "jobs");
     const role = new aws.iam.Role(
         siteChildName(name, "role"),
         {
             name: siteRoleName(args.stack, args.site.id),
             path: siteRolePath(args.stack),
             description: `wp-platform ${args.stack}: files of site ${args.site.id} (s3://<bucket>/${prefix})`,
+            // Only the site's own Jobs, through their ServiceAccount's web identity: no serving pod, and
+            // no other site's Jobs, can take it.
             assumeRolePolicy: pulumi.jsonStringify({
                 Version: "2012-10-17",
-                Statement: [{ Effect: "Allow", Principal: { AWS: args.platform.workloadRoleArn }, Action: "sts:AssumeRole" }],
+                Statement: [
+                    {
+                        Effect: "Allow",
+                        Principal: { Federated: args.platform.oidcProviderArn },
+                        Action: "sts:AssumeRoleWithWebIdentity",
+                        Condition: {
+                            StringEquals: {
+                                [`${issuer}:sub`]: pulumi.interpolate`system:serviceaccount:${args.platform.namespace}:${jobsServiceAccount}`,
+                                [`${issuer}:aud`]: "sts.amazonaws.com",
+                            },
+                        },
+                    },
+                ],
             }),
             // Where the files are, for whoever reads the role in IAM.
             tags: {
@@ -251,7 +274,25 @@ function createFilesRole(name: string, args: SiteArgs, parent: pulumi.Resource):
         },
         { parent },
     );
-    return role;
+    const serviceAccount = new k8s.core.v1.ServiceAccount(
+        siteChildName(name, "jobs-service-account"),
+        {
+            metadata: {
+                name: jobsServiceAccount,
+                namespace: args.platform.namespace,
+                labels: siteLabels(args.site.id),
+                annotations: { "eks.amazonaws.com/role-arn": role.arn },
+            },
+            automountServiceAccountToken: false,
+        },
+        { parent },
+    );
+    return { role, jobsServiceAccount: serviceAccount.metadata.name };
+}
+
+/** `oidc.eks.<region>.amazonaws.com/id/<id>`: the issuer, as IAM condition keys name it. */
+function oidcIssuer(providerArn: string): string {
+    return providerArn.replace(/^.*:oidc-provider\//, "");
 }
 
 function siteTags(args: SiteArgs): Record<string, string> {
@@ -260,7 +301,6 @@ function siteTags(args: SiteArgs): Record<string, string> {
 
 interface SecretInputs {
     readonly db: ReturnType<typeof createDatabase>;
-    readonly roleArn: pulumi.Output<string>;
 }
 
 /**
@@ -285,10 +325,9 @@ function createSecrets(name: string, args: SiteArgs, inputs: SecretInputs, paren
                 salts.base64,
                 args.platform.dbHost,
                 args.platform.bucketName,
-                inputs.roleArn,
                 cacheSettings(args.platform.cache),
             ])
-            .apply(([dbPassword, adminPass, saltsBase64, dbHost, bucket, roleArn, cache]) =>
+            .apply(([dbPassword, adminPass, saltsBase64, dbHost, bucket, cache]) =>
                 siteSettings({
                     id,
                     dbHost,
@@ -298,7 +337,6 @@ function createSecrets(name: string, args: SiteArgs, inputs: SecretInputs, paren
                     adminEmail: args.adminEmail,
                     siteUrl: siteUrl(args),
                     bucket,
-                    roleArn,
                     cache,
                 }),
             ),
@@ -365,13 +403,14 @@ interface JobInputs {
     readonly database: pulumi.Resource[];
 }
 
-function createJob(
-    name: string,
-    spec: JobSpec,
-    args: SiteArgs,
-    secretName: pulumi.Input<string>,
-    parent: pulumi.Resource,
-): k8s.batch.v1.Job {
+/** What every Job of a site runs with: the site's settings Secret, mounted, and its own ServiceAccount. */
+interface JobPod {
+    readonly secretName: pulumi.Input<string>;
+    /** `<id>.jobs`, which carries the site's role: the only AWS identity a site's Jobs have. */
+    readonly serviceAccountName: pulumi.Input<string>;
+}
+
+function createJob(name: string, spec: JobSpec, args: SiteArgs, pod: JobPod, parent: pulumi.Resource): k8s.batch.v1.Job {
     const site = args.site;
     const labels = { ...siteLabels(site.id), "wp-platform/job": spec.job };
     // Each Job's pod template holds only what its command reads beyond the Secret, so an edit re-runs
@@ -404,7 +443,7 @@ function createJob(
                     metadata: { labels },
                     spec: {
                         restartPolicy: "Never",
-                        serviceAccountName: args.platform.serviceAccountName,
+                        serviceAccountName: pod.serviceAccountName,
                         automountServiceAccountToken: false,
                         securityContext: podSecurityContext(args.runAsUser),
                         containers: [
@@ -419,7 +458,7 @@ function createJob(
                                 securityContext: containerSecurityContext,
                             },
                         ],
-                        volumes: [{ name: "settings", secret: { secretName, defaultMode: 0o440 } }],
+                        volumes: [{ name: "settings", secret: { secretName: pod.secretName, defaultMode: 0o440 } }],
                     },
                 },
             },

@@ -74,6 +74,38 @@ export const iamNoWildcards: ResourceCheck = {
     },
 };
 
+/**
+ * What no principal of the program gets (README, "Who can read and write what"): the pods' settings
+ * are mounted, so no pod or Job reads Secrets Manager, and each principal has one role, so none
+ * takes another's. Only an operator (outside the program) reads a site's secret.
+ */
+const FORBIDDEN_ACTIONS: readonly { readonly pattern: RegExp; readonly why: string }[] = [
+    { pattern: /^secretsmanager:(get|describe|list|batchget)/i, why: "no pod or Job reads Secrets Manager: their settings are mounted" },
+    { pattern: /^sts:assumerole$/i, why: "no principal takes another's role: each site's Jobs have their own (IRSA)" },
+    { pattern: /^iam:passrole$/i, why: "no workload hands a role to anything" },
+];
+
+export const runtimeLeastPrivilege: ResourceCheck = {
+    name: "runtime-least-privilege",
+    description: "No IAM policy of the program lets a pod or Job read Secrets Manager, assume another role or pass a role.",
+    types: [TYPES.iamRole, TYPES.iamRolePolicy, TYPES.iamPolicy],
+    check(type, props) {
+        const violations: string[] = [];
+        for (const { label, document } of iamDocuments(type, props)) {
+            if (document === undefined || label === "assumeRolePolicy") continue;
+            statements(document).statements.forEach((statement, i) => {
+                if (!isAllow(statement)) return;
+                const where = `${label}: Allow statement ${statement.Sid ? show(statement.Sid) : i}`;
+                for (const action of strings(statement.Action)) {
+                    const forbidden = FORBIDDEN_ACTIONS.find((f) => f.pattern.test(action));
+                    if (forbidden) violations.push(`${where} grants ${show(action)}: ${forbidden.why}`);
+                }
+            });
+        }
+        return violations;
+    },
+};
+
 const LIST_ACTIONS = new Set(["s3:listbucket", "s3:listbucketversions"]);
 const PREFIX_CONDITIONS = ["StringLike", "StringEquals"];
 export { SITE_TAG };

@@ -14,7 +14,7 @@
 import type { Policies, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { elasticacheHardened } from "./cache";
 import { rdsInstanceHardened, rdsRequireSecureTransport, s3BucketHardened, secretsPresent } from "./data";
-import { iamNoWildcards, siteRoleOwnPrefix, siteRolePoliciesExamined } from "./iam";
+import { iamNoWildcards, runtimeLeastPrivilege, siteRoleOwnPrefix, siteRolePoliciesExamined } from "./iam";
 import { imagesByDigest } from "./images";
 import { jobsBounded, podSecurityRestricted, wordpressNetworkPolicy } from "./kubernetes";
 import { DEFAULT_STACK_OPTIONS, type ResourceCheck, type StackCheck, type StackOptions, type StackResource } from "./model";
@@ -30,6 +30,7 @@ export const resourceChecks: readonly ResourceCheck[] = [
     rdsInstanceHardened,
     elasticacheHardened,
     iamNoWildcards,
+    runtimeLeastPrivilege,
     siteRoleOwnPrefix,
     secretsPresent,
     podSecurityRestricted,

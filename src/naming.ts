@@ -47,17 +47,24 @@ export const secretName = (stack: string, id: string): string => `wp-platform/${
 /** The S3 prefix of a site's files in the stack bucket. */
 export const sitePrefix = (id: string): string => `sites/${id}/`;
 
+/** Where a site's media live in the bucket: `sites/<id>/uploads/`. */
+export const siteMediaPrefix = (id: string): string => `${sitePrefix(id)}uploads/`;
+
+/** Every site's media, as an IAM resource or `s3:prefix` pattern: what the serving pods may touch. */
+export const MEDIA_PATTERN = `${siteMediaPrefix("*")}*`;
+
 /**
  * Kubernetes objects of a site: `<id>.<object>` (a DNS subdomain; an id holds no dot, and no
  * stack-level object name holds one). At most 24 + 1 + 15 characters, within a Job's 63.
  */
 export const siteObjectName = (id: string, object: SiteObject): string => `${id}.${object}`;
-export type SiteObject = "site" | "preview" | "settings" | "tls" | "preview-tls" | "install" | "activate-theme" | "verify" | "flush-caches";
+export type SiteObject =
+    "site" | "preview" | "settings" | "jobs" | "tls" | "preview-tls" | "install" | "activate-theme" | "verify" | "flush-caches";
 
 /** The host at which a site answers on the color it is not on, when the stack has a preview domain. */
 export const previewHostname = (id: string, previewDomain: string): string => `${id}.${previewDomain}`;
 
-/** IAM path of the site roles, so the workload role may assume exactly those. */
+/** IAM path of the site roles: a stack's site roles are found by it. */
 export const siteRolePath = (stack: string): string => `/wp-platform/${stack}/sites/`;
 /** `wp.<stack>.<id>`: IAM allows `.` in a role name, a stack name and an id hold none. */
 export const siteRoleName = (stack: string, id: string): string => `wp.${stack}.${id}`;

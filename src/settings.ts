@@ -7,7 +7,7 @@ import type { Color } from "./config";
 import { otherColor, siteColor } from "./release";
 import type { SiteSpec } from "./sites";
 import { compareText } from "./text";
-import { databaseName, databaseUser, previewHostname, secretName, settingsKey, sitePrefix, siteRoleName, siteRolePath } from "./naming";
+import { databaseName, databaseUser, previewHostname, secretName, settingsKey, sitePrefix } from "./naming";
 
 /** WordPress's eight keys and salts, each 64 characters. */
 export const SALT_NAMES = [
@@ -39,7 +39,6 @@ export interface SettingsValues {
     /** `https://<canonical hostname>` (no trailing slash). */
     readonly siteUrl: string;
     readonly bucket: string;
-    readonly roleArn: string;
     /** The stack's object cache, when it has one. */
     readonly cache?: CacheSettings;
 }
@@ -73,7 +72,6 @@ export function siteSettings(v: SettingsValues): SiteSettings {
         WP_SITE_URL: v.siteUrl,
         WP_S3_BUCKET: v.bucket,
         WP_S3_PREFIX: sitePrefix(v.id),
-        WP_S3_ROLE_ARN: v.roleArn,
         ...(v.cache
             ? {
                   WP_REDIS_HOST: v.cache.host,
@@ -148,12 +146,10 @@ export interface SettingsContext {
 
 // Upper bounds of the values only a deployment knows: an RDS endpoint (63-character identifier,
 // 12-character cluster id, region, domain), an ElastiCache primary endpoint (`master.` and a
-// 40-character replication group id, a 6-character hash, region, domain), an S3 bucket name, an IAM
-// partition.
+// 40-character replication group id, a 6-character hash, region, domain), an S3 bucket name.
 const MAX_DB_HOST = "x".repeat(63 + 1 + 12 + 1 + 14 + ".rds.amazonaws.com.cn".length);
 const MAX_CACHE_HOST = "x".repeat("master.".length + 40 + 1 + 6 + 1 + 14 + ".cache.amazonaws.com.cn".length);
 const MAX_BUCKET = "x".repeat(63);
-const MAX_PARTITION = "aws-iso-b";
 
 /** The most bytes a site's serving settings can take in its Secret: every unknown at its longest. */
 export function servingSettingsBound(site: SiteSpec, context: SettingsContext): number {
@@ -166,7 +162,6 @@ export function servingSettingsBound(site: SiteSpec, context: SettingsContext): 
         adminEmail: context.adminEmail,
         siteUrl: context.siteUrl(site),
         bucket: MAX_BUCKET,
-        roleArn: `arn:${MAX_PARTITION}:iam::123456789012:role${siteRolePath(context.stack)}${siteRoleName(context.stack, site.id)}`,
         cache: context.cache ? { host: MAX_CACHE_HOST, port: 65535, password: "x".repeat(CACHE_TOKEN_LENGTH) } : undefined,
     });
     return settingsKey(site.id).length + Buffer.byteLength(JSON.stringify(servingSettings(settings)));

@@ -61,6 +61,7 @@ describe("the program", () => {
             `${site}$aws:secretsmanager/secret:Secret::rrr/secret`,
             `${site}$aws:secretsmanager/secretVersion:SecretVersion::rrr/secret-version`,
             `${site}$kubernetes:core/v1:Secret::rrr/k8s-secret`,
+            `${site}$kubernetes:core/v1:ServiceAccount::rrr/jobs-service-account`,
             `${site}$aws:iam/role:Role::rrr/role`,
             `${site}$aws:iam/rolePolicy:RolePolicy::rrr/role-policy`,
             `${site}$kubernetes:batch/v1:Job::rrr/install`,
@@ -70,7 +71,7 @@ describe("the program", () => {
             `${site}$kubernetes:networking.k8s.io/v1:Ingress::rrr/ingress`,
             `${site}$kubernetes:networking.k8s.io/v1:Ingress::rrr/preview-ingress`,
         ]);
-        expect(urns).to.have.length(18);
+        expect(urns).to.have.length(19);
     });
 
     it("pins the URNs of the stack's data: the shared database and the files bucket", () => {
@@ -154,7 +155,7 @@ describe("adding and removing a site", () => {
         const diff = diffRuns(withTwo, withThree);
         expect(diff.removed).to.deep.equal([]);
         // 17 resources, and the preview Ingress: the stg stack has a preview domain.
-        expect(diff.added).to.have.length(18);
+        expect(diff.added).to.have.length(19);
         expect(diff.added.every((urn) => urn.endsWith("::gamma") || urn.includes("::gamma/"))).to.equal(true);
         expect(names(diff.changed)).to.deep.equal([
             "kubernetes:core/v1:ConfigMap::site-index",

@@ -46,7 +46,7 @@ describe("operations", () => {
         const after = await runProgram({ config: release("blue"), sites: { ...FLEET, "delta.yaml": siteFile("delta") } });
         const diff = diffRuns(base, after);
         expect(diff.removed).to.deep.equal([]);
-        expect(diff.added).to.have.length(17);
+        expect(diff.added).to.have.length(18);
         expect(diff.added.every(ownedBy("delta"))).to.equal(true);
         expect(shown(diff)).to.deep.equal({ updated: siteIndexOf("delta"), replaced: [] });
     });
@@ -183,7 +183,7 @@ describe("operations", () => {
         const after = await runProgram({ config: release("blue"), sites: rest });
         const diff = diffRuns(base, after);
         expect(diff.added).to.deep.equal([]);
-        expect(diff.removed).to.have.length(17);
+        expect(diff.removed).to.have.length(18);
         expect(diff.removed.every(ownedBy("beta"))).to.equal(true);
         expect(shown(diff)).to.deep.equal({ updated: siteIndexOf("beta"), replaced: [] });
     });

@@ -187,7 +187,7 @@ describe("Platform", () => {
         expect(bucket(keeping).inputs.forceDestroy).to.equal(false);
     });
 
-    it("gives the pods an IRSA role that reads this stack's site secrets and assumes its site roles, nothing more", () => {
+    it("gives the pods an IRSA role that reaches the sites' media, nothing more: no secret, no other role", () => {
         const role = stg.get("aws:iam/role:Role", "platform-workload-role").inputs;
         const trust = JSON.parse(role.assumeRolePolicy).Statement[0];
         const issuer = "oidc.eks.eu-west-1.amazonaws.com/id/5C1B2E3F4A5D6E7F8091A2B3C4D5E6F7";
@@ -197,13 +197,16 @@ describe("Platform", () => {
             [`${issuer}:aud`]: "sts.amazonaws.com",
         });
         const policy = JSON.parse(stg.get("aws:iam/rolePolicy:RolePolicy", "platform-workload-policy").inputs.policy);
-        expect(policy.Statement.map((s: any) => [s.Action, s.Resource])).to.deep.equal([
+        expect(policy.Statement.map((s: any) => [s.Action, s.Resource, s.Condition])).to.deep.equal([
             [
-                ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
-                "arn:aws:secretsmanager:eu-west-1:123456789012:secret:wp-platform/stg/*",
+                ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
+                "arn:aws:s3:::platform-files-mock/sites/*/uploads/*",
+                undefined,
             ],
-            ["sts:AssumeRole", "arn:aws:iam::123456789012:role/wp-platform/stg/sites/*"],
+            ["s3:ListBucket", "arn:aws:s3:::platform-files-mock", { StringLike: { "s3:prefix": ["sites/*/uploads/*"] } }],
         ]);
+        const actions = JSON.stringify(policy);
+        expect(actions).not.to.match(/secretsmanager|sts:|backups/);
         const sa = stg.get("kubernetes:core/v1:ServiceAccount", "platform-service-account").inputs;
         expect(sa.metadata).to.deep.include({
             name: "wordpress",

@@ -27,6 +27,7 @@ import {
     rdsInstanceHardened,
     rdsRequireSecureTransport,
     resourceChecks,
+    runtimeLeastPrivilege,
     s3BucketHardened,
     secretsPresent,
     SITE_TAG,
@@ -416,6 +417,50 @@ describe("security baseline (policy/)", () => {
             const violations = check(stack);
             expect(violations.filter((v) => v.startsWith("extra-files: "))).to.have.length(6);
             expect(violations.filter((v) => v.startsWith("platform-files: "))).to.deep.equal([]);
+        });
+    });
+
+    describe("runtime-least-privilege", () => {
+        const check = (r: Registered) => runtimeLeastPrivilege.check(r.type, r.inputs, r);
+
+        it("passes every role and role policy of both stacks", () => {
+            for (const stack of STACKS) expect(resourceViolations(runtimeLeastPrivilege, runs[stack].resources)).to.deep.equal([]);
+        });
+
+        it("reports the workload policy the platform had: every site's secret, and every site's role", () => {
+            // What the workload role was allowed before the pods lost Secrets Manager and AssumeRole.
+            const before = edited(runs.stg.get(TYPES.iamRolePolicy, "platform-workload-policy"), (p) =>
+                editDocument(p, "policy", (doc) => {
+                    doc.Statement = [
+                        {
+                            Sid: "ReadSiteSecrets",
+                            Effect: "Allow",
+                            Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+                            Resource: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:wp-platform/stg/*",
+                        },
+                        {
+                            Sid: "AssumeSiteRoles",
+                            Effect: "Allow",
+                            Action: "sts:AssumeRole",
+                            Resource: "arn:aws:iam::123456789012:role/wp-platform/stg/sites/*",
+                        },
+                    ];
+                }),
+            );
+            const violations = check(before);
+            expect(violations).to.have.length(3);
+            expectReported(violations, /ReadSiteSecrets" grants "secretsmanager:GetSecretValue": no pod or Job reads Secrets Manager/);
+            expectReported(violations, /AssumeSiteRoles" grants "sts:AssumeRole": no principal takes another's role/);
+        });
+
+        it("reports a site role's policy that passes a role, but not a Deny", () => {
+            const policy = runs.stg.get(TYPES.iamRolePolicy, "rrr/role-policy");
+            const add = (statement: AnyProps) => edited(policy, (p) => editDocument(p, "policy", (doc) => doc.Statement.push(statement)));
+            expectReported(
+                check(add({ Effect: "Allow", Action: "iam:PassRole", Resource: "arn:aws:iam::123456789012:role/x" })),
+                /grants "iam:PassRole"/,
+            );
+            expect(check(add({ Effect: "Deny", Action: "sts:AssumeRole", Resource: "*" }))).to.deep.equal([]);
         });
     });
 

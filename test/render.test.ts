@@ -128,12 +128,12 @@ describe("render", function () {
                 `ListSitePrefix: Allow s3:ListBucket on arn:aws:s3:::<computed> if {StringLike: {s3:prefix: [${prefix}, ${prefix}*]}}`,
         );
         expect(cloudRow(files, siteChildName("rrr", "role"))).to.contain(
-            `assumeRolePolicy=Allow sts:AssumeRole by {AWS: arn:aws:iam::${ACCOUNT_ID}:role/<computed>}`,
+            `assumeRolePolicy=Allow sts:AssumeRoleWithWebIdentity by {Federated: arn:aws:iam::${ACCOUNT_ID}:oidc-provider/`,
         );
         expect(cloudRow(files, "platform-files-policy")).to.contain(
             "DenyWithoutTLS: Deny s3:* on [arn:aws:s3:::<computed>, arn:aws:s3:::<computed>/*] by * if {Bool: {aws:SecureTransport: false}}",
         );
-        expect(cloudRow(files, "platform-workload-policy")).to.contain(`on arn:aws:iam::${ACCOUNT_ID}:role/wp-platform/stg/sites/*`);
+        expect(cloudRow(files, "platform-workload-policy")).to.contain("on arn:aws:s3:::<computed>/sites/*/uploads/*");
         // In full, parsed, in the details.
         const details = files
             .get("cloud.md")!

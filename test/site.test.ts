@@ -27,7 +27,7 @@ describe("Site", () => {
 
     it("parents every child to the site and names it after the site", () => {
         const children = run.resources.filter((r) => r.parent === `${SITE}::shop`);
-        expect(children).to.have.length(17); // with the preview Ingress: stg has a preview domain
+        expect(children).to.have.length(18); // with the preview Ingress: stg has a preview domain
         for (const child of children) expect(child.name).to.match(/^shop\//);
     });
 
@@ -96,7 +96,6 @@ describe("Site", () => {
                 WP_SITE_URL: "https://www.shop.cloud2-stg.example.com",
                 WP_S3_BUCKET: "platform-files-mock",
                 WP_S3_PREFIX: "sites/shop/",
-                WP_S3_ROLE_ARN: "arn:aws:iam::123456789012:role/wp-platform/stg/sites/wp.stg.shop",
             });
             for (const salt of SALT_NAMES) expect(values[`WORDPRESS_${salt}`]).to.have.length(64);
             expect(new Set(SALT_NAMES.map((s) => values[`WORDPRESS_${s}`])).size).to.equal(8);
@@ -147,16 +146,34 @@ describe("Site", () => {
     });
 
     describe("files", () => {
-        it("gives the site a role that the workload role alone may assume", () => {
+        it("gives the site a role that its own Jobs alone may take, through their ServiceAccount (IRSA)", () => {
             const role = site("aws:iam/role:Role", "shop/role");
+            const issuer = "oidc.eks.eu-west-1.amazonaws.com/id/5C1B2E3F4A5D6E7F8091A2B3C4D5E6F7";
             expect(role.inputs).to.include({ name: "wp.stg.shop", path: "/wp-platform/stg/sites/" });
             expect(JSON.parse(role.inputs.assumeRolePolicy).Statement).to.deep.equal([
                 {
                     Effect: "Allow",
-                    Principal: { AWS: "arn:aws:iam::123456789012:role/platform-workload-role-mock" },
-                    Action: "sts:AssumeRole",
+                    Principal: { Federated: `arn:aws:iam::123456789012:oidc-provider/${issuer}` },
+                    Action: "sts:AssumeRoleWithWebIdentity",
+                    Condition: {
+                        StringEquals: {
+                            [`${issuer}:sub`]: "system:serviceaccount:wp-platform:shop.jobs",
+                            [`${issuer}:aud`]: "sts.amazonaws.com",
+                        },
+                    },
                 },
             ]);
+            const account = site("kubernetes:core/v1:ServiceAccount", "shop/jobs-service-account").inputs;
+            expect(account.metadata).to.deep.include({
+                name: "shop.jobs",
+                annotations: { "eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/wp-platform/stg/sites/wp.stg.shop" },
+            });
+            expect(account.automountServiceAccountToken).to.equal(false);
+            for (const job of run.ofType("kubernetes:batch/v1:Job").filter((j) => j.name.startsWith("shop/")))
+                expect(job.inputs.spec.template.spec.serviceAccountName, job.name).to.equal("shop.jobs");
+            // No serving pod runs as it: they run as the workload's ServiceAccount.
+            for (const d of run.ofType("kubernetes:apps/v1:Deployment"))
+                expect(d.inputs.spec.template.spec.serviceAccountName).to.equal("wordpress");
         });
 
         it("limits the role's policy to the site's own prefix", () => {
