@@ -13,7 +13,8 @@ import { createDatabaseSql, createGrantSql, createUserSql } from "../tools/local
 import { type StackPlan, readStack, servedHosts, withDatabaseHost } from "../tools/local/program";
 import { AlreadyRunning, LOCK_FILE, type ServerPidFile, isRunning, lockState, stopLeftovers } from "../tools/local/state";
 import { WP_CLI_STATE } from "../tools/local/wp-cli";
-import { WpToolError, wpInvocation } from "../tools/wp";
+import { HelpRequested, UsageError } from "../tools/cli";
+import { WpToolError, parseWpArgs, wpInvocation } from "../tools/wp";
 
 const E2E_SITES = path.join(__dirname, "e2e", "fixtures", "sites");
 
@@ -216,24 +217,40 @@ describe("npm run wp: which site of which running fleet", () => {
     });
     afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-    const fails = (argv: string[], code: number, message: RegExp | string) => {
-        let error: unknown;
+    const thrown = (run: () => unknown): Error => {
         try {
-            wpInvocation(argv);
+            run();
         } catch (e) {
-            error = e;
+            return e as Error;
         }
+        throw new Error("expected an error");
+    };
+    const fails = (argv: string[], code: number, message: RegExp | string) => {
+        const error = thrown(() => wpInvocation(parseWpArgs(argv)));
         expect(error).to.be.instanceOf(WpToolError);
         expect((error as WpToolError).code).to.equal(code);
-        if (typeof message === "string") expect((error as Error).message).to.include(message);
-        else expect((error as Error).message).to.match(message);
+        if (typeof message === "string") expect(error.message).to.include(message);
+        else expect(error.message).to.match(message);
+    };
+    const usageError = (argv: string[], message: string) => {
+        const error = thrown(() => parseWpArgs(argv));
+        expect(error).to.be.instanceOf(UsageError);
+        expect(error.message).to.include(message);
     };
 
-    it("is a usage error (exit 2) without a stack or a site, or with an unknown option", () => {
-        fails([], 2, "which stack?");
-        fails(["stg"], 2, "which site?");
-        fails(["--nope", "stg", "rrr"], 2, "unknown option --nope");
-        fails(["--state"], 2, "--state needs a folder");
+    it("is a usage error (exit 2, tools/cli.ts) without a stack or a site, or with an unknown option; --help is help", () => {
+        usageError([], "which stack?");
+        usageError(["stg"], "which site?");
+        usageError(["--nope", "stg", "rrr"], "unknown option --nope");
+        usageError(["--state"], "--state needs a folder");
+        expect(thrown(() => parseWpArgs(["--help"]))).to.be.instanceOf(HelpRequested);
+        // After the site, everything is WP-CLI's: its own --help and options pass through.
+        expect(parseWpArgs(["--state=/x", "stg", "rrr", "help", "--help", "--format=json"])).to.deep.equal({
+            stack: "stg",
+            site: "rrr",
+            args: ["help", "--help", "--format=json"],
+            stateDir: "/x",
+        });
     });
 
     it("says the fleet is not running when no live run holds the state folder", () => {
@@ -261,7 +278,7 @@ describe("npm run wp: which site of which running fleet", () => {
                 JSON.stringify({ pid: process.pid, path: ["/img/bin"], sites: { rrr: { env }, "harbor-cafe": { env: {} } } }),
             );
             fails(["--state", dir, "stg", "nope"], 1, 'stack stg has no site "nope" in its local fleet; its sites: harbor-cafe, rrr');
-            const run = wpInvocation(["--state", dir, "stg", "rrr", "option", "get", "siteurl", "--format=json"]);
+            const run = wpInvocation(parseWpArgs(["--state", dir, "stg", "rrr", "option", "get", "siteurl", "--format=json"]));
             expect(run.command).to.equal("wp");
             expect(run.args).to.deep.equal(["option", "get", "siteurl", "--format=json"]);
             expect(run.env).to.include(env);
