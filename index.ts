@@ -4,6 +4,7 @@
 // Deployments, after their sites' verify Jobs; what runs after a rollout), then the outputs.
 import * as pulumi from "@pulumi/pulumi";
 import { ColorServices } from "./components/color-services";
+import { Network } from "./components/network";
 import { Platform } from "./components/platform";
 import { Release } from "./components/release";
 import { Site, siteUrlOf } from "./components/site";
@@ -44,6 +45,9 @@ const inCluster = { providers: [platform.providers.k8s] };
 // hook, by name, after it deletes a Site component. Registered in every stack, so a stack that turns
 // retention on can still delete the sites whose state names the hook.
 const filesCleanup = siteFilesCleanupHook({ retainData: config.retainDataOnDelete, region: new pulumi.Config("aws").get("region") });
+
+// Nothing reaches or leaves a pod of the namespace but what a policy admits.
+new Network("network", { namespace: platform.namespace, port: config.wordpress.port }, inCluster);
 
 // What the sites' Ingresses route to; the pods these Services select come after the sites.
 const services = new ColorServices(

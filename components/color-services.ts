@@ -6,7 +6,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { COLORS, type Color } from "../src/config";
 import { COLOR_SERVICES_TYPE, RELEASE_TYPE, SERVICE_PORT, serviceName } from "../src/naming";
-import { WORDPRESS_POD_LABELS } from "../src/pods";
+import { VERIFY_JOB_LABELS, WORDPRESS_POD_LABELS } from "../src/pods";
 
 export interface ColorServicesArgs {
     /** Kubernetes namespace of the platform. */
@@ -46,10 +46,12 @@ export class ColorServices extends pulumi.ComponentResource {
                 spec: {
                     podSelector: { matchLabels: WORDPRESS_POD_LABELS },
                     policyTypes: ["Ingress"],
+                    // The ingress controller, and the sites' verify Jobs, which load a site as a visitor would.
                     ingress: [
                         {
                             from: [
                                 { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": args.ingressControllerNamespace } } },
+                                { podSelector: { matchLabels: VERIFY_JOB_LABELS } },
                             ],
                             ports: [{ protocol: "TCP", port: args.port }],
                         },

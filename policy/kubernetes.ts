@@ -1,6 +1,8 @@
 // Kubernetes workloads: the restricted Pod Security Standard, bounded Jobs, and the NetworkPolicy
 // of the WordPress pods. Workloads are found by type, and a NetworkPolicy joins the pods it covers
 // by its label selector over their labels, as Kubernetes does.
+import { isDeepStrictEqual } from "util";
+import { VERIFY_JOB_LABELS } from "../src/pods";
 import {
     type Json,
     type Props,
@@ -169,6 +171,20 @@ function selects(selector: unknown, labels: Record<string, unknown>): boolean {
     });
 }
 
+/**
+ * The sites' verify Jobs of the same namespace (src/pods.ts VERIFY_JOB_LABELS): a pod selector with
+ * exactly those labels and no namespace selector, which Kubernetes reads as the policy's own namespace.
+ */
+function isVerifyJobs(peer: unknown): boolean {
+    if (at(peer, "namespaceSelector") !== undefined || at(peer, "ipBlock") !== undefined) return false;
+    const selector = asObject(at(peer, "podSelector"));
+    return (
+        selector !== undefined &&
+        asList(selector.matchExpressions).length === 0 &&
+        isDeepStrictEqual(asObject(selector.matchLabels) ?? {}, VERIFY_JOB_LABELS)
+    );
+}
+
 /** Whether a namespace selector selects the namespace `name` and no other. */
 function pinsNamespace(selector: unknown, name: string): boolean {
     const s = asObject(selector);
@@ -190,7 +206,7 @@ export const wordpressNetworkPolicy: StackCheck = {
     name: "wordpress-network-policy",
     description:
         "A NetworkPolicy selects the pods of every Deployment, and every NetworkPolicy that selects them admits ingress " +
-        "only from the ingress controller's namespace.",
+        "only from the ingress controller's namespace (and the sites' verify Jobs of the same namespace).",
     types: [TYPES.deployment, TYPES.networkPolicy],
     options: ["ingressControllerNamespace"],
     check(resources, options) {
@@ -217,6 +233,7 @@ export const wordpressNetworkPolicy: StackCheck = {
                     const from = asList(at(rule, "from"));
                     if (from.length === 0) violations.add(`${where}: ingress rule ${i} admits traffic from anywhere (no from)`);
                     for (const peer of from) {
+                        if (isVerifyJobs(peer)) continue;
                         if (at(peer, "ipBlock") !== undefined) {
                             violations.add(
                                 `${where}: ingress rule ${i} admits an ipBlock; only the ingress controller's namespace may reach the pods`,
@@ -234,3 +251,69 @@ export const wordpressNetworkPolicy: StackCheck = {
         return [...violations];
     },
 };
+
+/**
+ * The namespace's walls (components/network.ts): a policy that selects every pod for both
+ * directions and admits nothing, so only what another policy admits flows; and no egress rule of
+ * the namespace reaches the link-local range, where the node's instance metadata (and its
+ * credentials) answer.
+ */
+export const namespaceDefaultDeny: StackCheck = {
+    name: "namespace-default-deny",
+    description:
+        "Each namespace with workloads has a NetworkPolicy denying all ingress and egress by default, and no egress rule " +
+        "admits the instance metadata endpoint (169.254.169.254).",
+    types: [TYPES.deployment, TYPES.networkPolicy],
+    check(resources) {
+        const violations: string[] = [];
+        const policies = resources.filter((r) => r.type === TYPES.networkPolicy);
+        const namespaces = new Set(
+            resources.filter((r) => r.type === TYPES.deployment).map((r) => String(at(r.props, "metadata", "namespace"))),
+        );
+        for (const namespace of namespaces) {
+            const denies = policies.some(
+                (p) =>
+                    String(at(p.props, "metadata", "namespace")) === namespace &&
+                    isDeepStrictEqual(asObject(at(p.props, "spec", "podSelector")) ?? {}, {}) &&
+                    ["Ingress", "Egress"].every((t) => strings(at(p.props, "spec", "policyTypes")).includes(t)) &&
+                    asList(at(p.props, "spec", "ingress")).length === 0 &&
+                    asList(at(p.props, "spec", "egress")).length === 0,
+            );
+            if (!denies)
+                violations.push(`namespace ${show(namespace)}: no NetworkPolicy denies all ingress and egress of its pods by default`);
+        }
+        for (const policy of policies) {
+            asList(at(policy.props, "spec", "egress")).forEach((rule, i) => {
+                for (const peer of asList(at(rule, "to"))) {
+                    const block = asObject(at(peer, "ipBlock"));
+                    if (block && reachesMetadata(String(block.cidr), strings(block.except)))
+                        violations.push(
+                            `${policy.name}: egress rule ${i} admits ${show(block)}, which holds the instance metadata endpoint 169.254.169.254`,
+                        );
+                }
+                if (asList(at(rule, "to")).length === 0)
+                    violations.push(`${policy.name}: egress rule ${i} admits every destination (no to)`);
+            });
+        }
+        return violations;
+    },
+};
+
+const METADATA = ipv4("169.254.169.254");
+
+function ipv4(address: string): number {
+    return address.split(".").reduce((n, octet) => n * 256 + Number(octet), 0);
+}
+
+function inCidr(address: number, cidr: string): boolean {
+    const [base, bits] = cidr.split("/");
+    const size = 2 ** (32 - Number(bits ?? 32));
+    const start = Math.floor(ipv4(base) / size) * size;
+    return address >= start && address < start + size;
+}
+
+/** Whether an ipBlock (an IPv4 CIDR less its exceptions) holds the metadata endpoint. */
+function reachesMetadata(cidr: string, except: readonly string[]): boolean {
+    if (cidr.includes(":")) return false;
+    return inCidr(METADATA, cidr) && !except.some((e) => !e.includes(":") && inCidr(METADATA, e));
+}

@@ -16,7 +16,7 @@ import { elasticacheHardened } from "./cache";
 import { rdsInstanceHardened, rdsRequireSecureTransport, s3BucketHardened, secretsPresent } from "./data";
 import { iamNoWildcards, runtimeLeastPrivilege, siteRoleOwnPrefix, siteRolePoliciesExamined } from "./iam";
 import { imagesByDigest } from "./images";
-import { jobsBounded, podSecurityRestricted, wordpressNetworkPolicy } from "./kubernetes";
+import { jobsBounded, namespaceDefaultDeny, podSecurityRestricted, wordpressNetworkPolicy } from "./kubernetes";
 import { DEFAULT_STACK_OPTIONS, type ResourceCheck, type StackCheck, type StackOptions, type StackResource } from "./model";
 
 export * from "./cache";
@@ -43,6 +43,7 @@ export const stackChecks: readonly StackCheck[] = [
     s3BucketHardened,
     siteRolePoliciesExamined,
     wordpressNetworkPolicy,
+    namespaceDefaultDeny,
 ];
 
 function resourcePolicy(check: ResourceCheck): ResourceValidationPolicy {

@@ -14,6 +14,7 @@ export const SITE_TYPE = "wp-platform:index:Site";
 export const PLATFORM_TYPE = "wp-platform:index:Platform";
 export const RELEASE_TYPE = "wp-platform:index:Release";
 export const COLOR_SERVICES_TYPE = "wp-platform:index:ColorServices";
+export const NETWORK_TYPE = "wp-platform:index:Network";
 export const SITE_INDEX_TYPE = "wp-platform:index:SiteIndex";
 
 /** The tags the program puts on its AWS resources: the stack's name on every one, the site's id on a site's. */

@@ -27,3 +27,6 @@ export const containerSecurityContext: SecurityContext = {
 
 /** Labels every WordPress pod carries; the NetworkPolicy selects them. */
 export const WORDPRESS_POD_LABELS = { "app.kubernetes.io/name": "wordpress", "app.kubernetes.io/part-of": "wp-platform" };
+
+/** Labels of every site's verify Job pods (components/site.ts): the one thing of the namespace that may reach the web pods. */
+export const VERIFY_JOB_LABELS = { "wp-platform/job": "verify" };

@@ -22,6 +22,7 @@ import {
     iamNoWildcards,
     imagesByDigest,
     jobsBounded,
+    namespaceDefaultDeny,
     podSecurityRestricted,
     policies,
     rdsInstanceHardened,
@@ -899,6 +900,32 @@ describe("security baseline (policy/)", () => {
         }
     });
 
+    describe("namespace-default-deny", () => {
+        const resources = () => asStack(runs.stg.resources);
+        const check = (stack: StackResource[]) => namespaceDefaultDeny.check(stack, optionsFor("stg"));
+
+        it("passes both stacks: a default deny, and no egress to the metadata endpoint", () => {
+            for (const stack of STACKS)
+                expect(namespaceDefaultDeny.check(asStack(runs[stack].resources), optionsFor(stack))).to.deep.equal([]);
+        });
+
+        it("reports a namespace without a default deny: the egress that was open to everything", () => {
+            const violations = check(resources().filter((r) => r.name !== "network-default-deny"));
+            expectReported(violations, /namespace "wp-platform": no NetworkPolicy denies all ingress and egress/);
+        });
+
+        it("reports an egress rule that reaches the instance metadata endpoint, or every destination", () => {
+            const edited = (fn: (p: AnyProps) => void) => stackWith(resources(), "network-egress-aws", fn);
+            expectReported(check(edited((p) => (p.spec.egress[0].to[0].ipBlock.except = []))), /holds the instance metadata endpoint/);
+            expectReported(
+                check(edited((p) => (p.spec.egress[0].to[0].ipBlock = { cidr: "169.254.169.254/32" }))),
+                /holds the instance metadata/,
+            );
+            expect(check(edited((p) => (p.spec.egress[0].to[0].ipBlock = { cidr: "10.0.0.0/8" })))).to.deep.equal([]);
+            expectReported(check(edited((p) => delete p.spec.egress[0].to)), /admits every destination/);
+        });
+    });
+
     describe("wordpress-network-policy", () => {
         const resources = () => asStack(runs.stg.resources);
         const options = optionsFor("stg");
@@ -916,12 +943,25 @@ describe("security baseline (policy/)", () => {
         });
 
         it("reports a policy that selects other pods, sits in another namespace, or covers egress only", () => {
+            // Without the namespace's default deny (components/network.ts), which selects every pod.
+            const alone = (fn: (p: AnyProps) => void) => edit(fn).filter((r) => !r.name.startsWith("network-"));
             expectReported(
-                check(edit((p) => (p.spec.podSelector = { matchLabels: { app: "other" } }))),
+                check(alone((p) => (p.spec.podSelector = { matchLabels: { app: "other" } }))),
                 /no NetworkPolicy of its namespace selects its pods/,
             );
-            expectReported(check(edit((p) => (p.metadata.namespace = "default"))), /no NetworkPolicy of its namespace selects its pods/);
-            expectReported(check(edit((p) => (p.spec.policyTypes = ["Egress"]))), /no NetworkPolicy of its namespace selects its pods/);
+            expectReported(check(alone((p) => (p.metadata.namespace = "default"))), /no NetworkPolicy of its namespace selects its pods/);
+            expectReported(check(alone((p) => (p.spec.policyTypes = ["Egress"]))), /no NetworkPolicy of its namespace selects its pods/);
+        });
+
+        it("admits the sites' verify Jobs of the same namespace, and no other pods", () => {
+            const verify = { podSelector: { matchLabels: { "wp-platform/job": "verify" } } };
+            expect(check(edit((p) => (p.spec.ingress[0].from = [verify])))).to.deep.equal([]);
+            for (const peer of [
+                { podSelector: { matchLabels: { "wp-platform/job": "install" } } },
+                { podSelector: { matchLabels: { "wp-platform/job": "verify", extra: "x" } } },
+                { ...verify, namespaceSelector: {} },
+            ])
+                expectReported(check(edit((p) => (p.spec.ingress[0].from = [peer]))), /only the namespace "ingress-nginx"/);
         });
 
         it("reports an ingress rule from anywhere", () => {

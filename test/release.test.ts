@@ -103,7 +103,7 @@ describe("Release", () => {
         });
     });
 
-    it("lets only the ingress controller's namespace reach the WordPress pods", () => {
+    it("lets only the ingress controller's namespace, and the sites' verify Jobs, reach the WordPress pods", () => {
         const np = run.get("kubernetes:networking.k8s.io/v1:NetworkPolicy", "services-wordpress-ingress").inputs.spec;
         expect(np.podSelector.matchLabels).to.deep.equal({
             "app.kubernetes.io/name": "wordpress",
@@ -113,7 +113,10 @@ describe("Release", () => {
             expect(deployment(color).spec.template.metadata.labels).to.include(np.podSelector.matchLabels);
         expect(np.ingress).to.deep.equal([
             {
-                from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "ingress-nginx" } } }],
+                from: [
+                    { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "ingress-nginx" } } },
+                    { podSelector: { matchLabels: { "wp-platform/job": "verify" } } },
+                ],
                 ports: [{ protocol: "TCP", port: 8080 }],
             },
         ]);
