@@ -15,6 +15,7 @@ export const PLATFORM_TYPE = "wp-platform:index:Platform";
 export const RELEASE_TYPE = "wp-platform:index:Release";
 export const COLOR_SERVICES_TYPE = "wp-platform:index:ColorServices";
 export const SITE_INDEX_TYPE = "wp-platform:index:SiteIndex";
+export const EDGE_TYPE = "wp-platform:index:Edge";
 
 /** Pulumi name of a site's child: `<id>/<child>`. */
 export const siteChildName = (id: string, child: string): string => `${id}/${child}`;
@@ -57,6 +58,8 @@ export const previewHostname = (id: string, previewDomain: string): string => `$
 export const siteRolePath = (stack: string): string => `/wp-platform/${stack}/sites/`;
 /** `wp.<stack>.<id>`: IAM allows `.` in a role name, a stack name and an id hold none. */
 export const siteRoleName = (stack: string, id: string): string => `wp.${stack}.${id}`;
+/** `wp.<stack>.<id>`: the site's CloudFront distribution tenant (unique in the account, as the role name is). */
+export const edgeTenantName = (stack: string, id: string): string => `wp.${stack}.${id}`;
 
 /** Stack-level Kubernetes objects, as DESIGN.md names them. */
 export const deploymentName = (color: Color): string => `${color}-deployment`;
