@@ -43,7 +43,8 @@ describe("operations", () => {
         const after = await runProgram({ config: release("blue"), sites: { ...FLEET, "delta.yaml": siteFile("delta") } });
         const diff = diffRuns(base, after);
         expect(diff.removed).to.deep.equal([]);
-        expect(diff.added).to.have.length(17);
+        // 17, and the edge tenant with an A and an AAAA record for its one hostname (stg's edge has a Route 53 zone).
+        expect(diff.added).to.have.length(20);
         expect(diff.added.every(ownedBy("delta"))).to.equal(true);
         expect(names(diff.changed)).to.deep.equal(siteIndexOf("delta"));
     });
@@ -173,7 +174,8 @@ describe("operations", () => {
         const after = await runProgram({ config: release("blue"), sites: rest });
         const diff = diffRuns(base, after);
         expect(diff.added).to.deep.equal([]);
-        expect(diff.removed).to.have.length(17);
+        // 17, and the edge tenant with its A and AAAA records.
+        expect(diff.removed).to.have.length(20);
         expect(diff.removed.every(ownedBy("beta"))).to.equal(true);
         expect(names(diff.changed)).to.deep.equal(siteIndexOf("beta"));
     });
@@ -194,6 +196,8 @@ describe("operations", () => {
                 job("alpha", "verify"),
                 "kubernetes:core/v1:Secret::alpha/k8s-secret",
                 "aws:secretsmanager/secretVersion:SecretVersion::alpha/secret-version",
+                // stg's tenants ask for a managed certificate named after the canonical hostname.
+                "aws:cloudfront/distributionTenant:DistributionTenant::alpha/edge-tenant",
                 ...siteIndexOf("alpha"),
             ]),
         );
