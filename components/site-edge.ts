@@ -44,9 +44,19 @@ export function createEdgeTenant(name: string, args: EdgeTenantArgs, parent: pul
                       certificateTransparencyLoggingPreference: "enabled",
                   }
                 : undefined,
+            // Empty, but present: the property `ignoreChanges` keeps below (tools/diff.ts, like the
+            // engine, compares what the program gives with what the state holds at that path).
+            customizations: edge.managedCertificates ? {} : undefined,
             tags: { "wp-platform:stack": args.stack, "wp-platform:site": site.id },
         },
-        { parent },
+        {
+            parent,
+            // Once ACM has issued the managed certificate, the provider writes its ARN into the tenant's
+            // customizations (terraform-provider-aws cloudfront/distribution_tenant.go,
+            // updateDistributionTenantWithManagedCertificate): without this, the next update would
+            // remove it again.
+            ignoreChanges: edge.managedCertificates ? ["customizations"] : undefined,
+        },
     );
     const zoneId = edge.route53ZoneId;
     const records =

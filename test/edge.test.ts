@@ -305,7 +305,14 @@ describe("the edge", () => {
                 validationTokenHost: "cloudfront",
                 certificateTransparencyLoggingPreference: "enabled",
             });
-            for (const t of tenants(prod)) expect(t.inputs).not.to.have.property("managedCertificateRequest");
+            // The provider writes the issued certificate into the tenant's customizations: kept, not undone.
+            expect(stg.get(TENANT, "rrr/edge-tenant").ignoreChanges).to.deep.equal(["customizations"]);
+            expect(rrr.customizations).to.deep.equal({});
+            for (const t of tenants(prod)) {
+                expect(t.inputs).not.to.have.property("managedCertificateRequest");
+                expect(t.inputs).not.to.have.property("customizations");
+                expect(t.ignoreChanges).to.deep.equal([]);
+            }
         });
 
         it("points every hostname at the connection group with A and AAAA aliases when the stack has a zone (stg)", () => {
