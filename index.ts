@@ -8,7 +8,7 @@ import { Edge } from "./components/edge";
 import { Platform } from "./components/platform";
 import { Release } from "./components/release";
 import { Site, siteUrlOf } from "./components/site";
-import { createEdgeTenant } from "./components/site-edge";
+import { createEdgeTenant, edgeTenantProblems } from "./components/site-edge";
 import { SiteIndex } from "./components/site-index";
 import { siteFilesCleanupHook } from "./components/site-files-cleanup";
 import { type Color } from "./src/config";
@@ -27,6 +27,8 @@ const sizeProblems = siteIndexSizeProblems(
     config.release.previewDomain,
 );
 if (sizeProblems.length > 0) throw new Error(`the stack's ${specs.length} sites do not fit:\n  ${sizeProblems.join("\n  ")}`);
+const edgeProblems = config.edge.enabled ? edgeTenantProblems(specs) : [];
+if (edgeProblems.length > 0) throw new Error(`the stack's sites do not fit its edge:\n  ${edgeProblems.join("\n  ")}`);
 
 // The bucket policy lets the edge's distribution read the uploads, and the distribution reads the
 // bucket: its ARN reaches Platform once the Edge exists.

@@ -22,6 +22,20 @@ export interface EdgeTenant {
     readonly records: aws.route53.Record[];
 }
 
+/** Domains per distribution tenant: CloudFront's default quota (adjustable, Service Quotas). */
+export const TENANT_DOMAINS_QUOTA = 100;
+
+/** The sites that cannot be one tenant each, as messages; checked before anything is registered. */
+export function edgeTenantProblems(specs: readonly SiteSpec[], quota: number = TENANT_DOMAINS_QUOTA): string[] {
+    return specs
+        .filter((s) => s.hostnames.length > quota)
+        .map(
+            (s) =>
+                `site ${s.id}: ${s.hostnames.length} hostnames, and a CloudFront distribution tenant takes at most ${quota} ` +
+                '(raise the quota "domains per distribution tenant", or split the site)',
+        );
+}
+
 export function createEdgeTenant(name: string, args: EdgeTenantArgs, parent: pulumi.Resource): EdgeTenant {
     const site = args.site;
     const edge = args.edge;

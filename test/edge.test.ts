@@ -400,6 +400,15 @@ describe("the edge", () => {
             expect(resources).to.deep.equal([]);
         });
 
+        it("refuses a site with more hostnames than a tenant takes, before anything is registered", async () => {
+            const hostnames = Array.from({ length: 101 }, (_, i) => `h${i}.alpha.cloud2-stg.example.com`);
+            const { error, resources } = await runFailingProgram({ sites: { "alpha.yaml": siteFile("alpha", { hostnames }) } });
+            expect(error.message).to.include("site alpha: 101 hostnames, and a CloudFront distribution tenant takes at most 100");
+            expect(resources).to.deep.equal([]);
+            // Without an edge, no such limit.
+            await runProgram({ sites: { "alpha.yaml": siteFile("alpha", { hostnames }) }, config: { edge: { enabled: false } } });
+        });
+
         it("refuses an origin that is not a DNS name", async () => {
             const { error } = await runFailingProgram({ config: { edge: { ...stgEdge(), originDomain: "https://lb.example.com/" } } });
             expect(error.message).to.include("wp-platform:edge.originDomain: a lowercase DNS domain");
