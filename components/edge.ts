@@ -30,6 +30,8 @@ export const ORIGIN_HEADER = "X-WP-Platform-Edge";
 export const CLOUDFRONT_ZONE_ID = "Z2FDTNDATAQYW2";
 /** The paths that are never cached and reach WordPress with every header, cookie and query string. */
 export const UNCACHED_PATHS = ["/wp-admin/*", "/wp-login.php", "/wp-json/*", "/xmlrpc.php"] as const;
+/** cert-manager's HTTP-01 challenges, for the Ingresses' certificates behind the edge. */
+export const ACME_CHALLENGE_PATH = "/.well-known/acme-challenge/*";
 /** The paths of WordPress's log-in and XML-RPC endpoints, where the rate rule counts requests. */
 export const LOGIN_PATHS = ["/wp-login.php", "/xmlrpc.php"] as const;
 /** Where large request bodies are legitimate (media uploads, the editors' saves); both need a logged-in user. */
@@ -117,6 +119,7 @@ export class Edge extends pulumi.ComponentResource {
 
         const pages = "pages";
         const uploads = "uploads";
+        const acme = "acme";
         const uncached = (pathPattern: string) => ({
             pathPattern,
             targetOriginId: pages,
@@ -154,6 +157,17 @@ export class Edge extends pulumi.ComponentResource {
                         customHeaders: [{ headerName: ORIGIN_HEADER, headerValue }],
                     },
                     {
+                        // cert-manager's HTTP-01 challenges for the Ingresses' own certificates: plain HTTP,
+                        // since the first certificate of a host cannot be checked over HTTPS. No secret
+                        // header: it would cross the internet in clear; the challenge is answered by
+                        // cert-manager's solver, never by PHP.
+                        id: acme,
+                        domainName: cfg.originDomain,
+                        customOriginConfigs: [
+                            { httpPort: 80, httpsPort: 443, originProtocolPolicy: "http-only", originSslProtocols: ["TLSv1.2"] },
+                        ],
+                    },
+                    {
                         id: uploads,
                         domainName: args.bucketRegionalDomainName,
                         originAccessControlId: oac.id,
@@ -176,6 +190,16 @@ export class Edge extends pulumi.ComponentResource {
                         compress: true,
                     },
                     ...UNCACHED_PATHS.map(uncached),
+                    {
+                        pathPattern: ACME_CHALLENGE_PATH,
+                        targetOriginId: acme,
+                        // Let's Encrypt asks over HTTP; a redirect would send it to HTTPS, to an origin
+                        // that has no certificate for the host yet.
+                        viewerProtocolPolicy: "allow-all",
+                        allowedMethods: { items: ["GET", "HEAD"], cachedMethods: ["GET", "HEAD"] },
+                        cachePolicyId: MANAGED_POLICIES.cachingDisabled,
+                        originRequestPolicyId: MANAGED_POLICIES.allViewer,
+                    },
                 ],
                 defaultCacheBehavior: {
                     targetOriginId: pages,

@@ -4,6 +4,7 @@
 // adding or removing a site changes.
 import { expect } from "chai";
 import {
+    ACME_CHALLENGE_PATH,
     CLOUDFRONT_ZONE_ID,
     LARGE_BODY_PATHS,
     LOGIN_PATHS,
@@ -132,6 +133,7 @@ describe("the edge", () => {
                 "/wp-login.php",
                 "/wp-json/*",
                 "/xmlrpc.php",
+                "/.well-known/acme-challenge/*",
             ]);
             expect(byPath["/wp-content/uploads/*"]).to.include({
                 targetOriginId: "uploads",
@@ -149,10 +151,26 @@ describe("the edge", () => {
             }
             expect(d.defaultCacheBehavior).to.include({ targetOriginId: "pages", cachePolicyId: "edge-pages-cache-id" });
             expect(d.defaultCacheBehavior.allowedMethods.cachedMethods).to.deep.equal(["GET", "HEAD"]);
-            for (const b of [...d.cacheBehaviors, d.defaultCacheBehavior]) {
+            for (const b of [...d.cacheBehaviors, d.defaultCacheBehavior].filter((b) => b.pathPattern !== ACME_CHALLENGE_PATH)) {
                 expect(b.viewerProtocolPolicy).to.equal("redirect-to-https");
                 expect(b.responseHeadersPolicyId).to.equal("edge-headers-id");
             }
+        });
+
+        it("passes cert-manager's HTTP-01 challenges to the origin over plain HTTP, uncached and without the secret header", () => {
+            const d = stg.get(DISTRIBUTION, "edge-distribution").inputs;
+            const acme = d.cacheBehaviors.find((b: { pathPattern: string }) => b.pathPattern === ACME_CHALLENGE_PATH);
+            expect(acme).to.include({
+                targetOriginId: "acme",
+                viewerProtocolPolicy: "allow-all",
+                cachePolicyId: MANAGED_POLICIES.cachingDisabled,
+                originRequestPolicyId: MANAGED_POLICIES.allViewer,
+            });
+            expect(acme.allowedMethods.items).to.deep.equal(["GET", "HEAD"]);
+            const origin = d.origins.find((o: { id: string }) => o.id === "acme");
+            expect(origin.domainName).to.equal(d.origins.find((o: { id: string }) => o.id === "pages").domainName);
+            expect(origin.customOriginConfigs[0].originProtocolPolicy).to.equal("http-only");
+            expect(origin).not.to.have.property("customHeaders");
         });
 
         it("keys pages on the Host, every cookie and every query string, and caches them no longer than the origin says", () => {
