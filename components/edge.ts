@@ -117,6 +117,9 @@ export class Edge extends pulumi.ComponentResource {
             { parent: this },
         );
 
+        // Preview hosts (`<id>.<previewDomain>`, the other color) are no tenant: a behavior matches a
+        // path, never a host, and a tenant cannot change the distribution's caching. They stay off the
+        // edge, on the ingress controller's wildcard record, where nothing caches them (README, The edge).
         const pages = "pages";
         const uploads = "uploads";
         const acme = "acme";
