@@ -4,10 +4,12 @@
 // Deployments, after their sites' verify Jobs; what runs after a rollout), then the outputs.
 import * as pulumi from "@pulumi/pulumi";
 import { ColorServices } from "./components/color-services";
+import { Edge } from "./components/edge";
 import { Network } from "./components/network";
 import { Platform } from "./components/platform";
 import { Release } from "./components/release";
 import { Site, siteUrlOf } from "./components/site";
+import { createEdgeTenant, edgeTenantProblems } from "./components/site-edge";
 import { SiteIndex } from "./components/site-index";
 import { siteFilesCleanupHook } from "./components/site-files-cleanup";
 import { type Color } from "./src/config";
@@ -26,7 +28,12 @@ const sizeProblems = siteIndexSizeProblems(
     config.release.previewDomain,
 );
 if (sizeProblems.length > 0) throw new Error(`the stack's ${specs.length} sites do not fit:\n  ${sizeProblems.join("\n  ")}`);
+const edgeProblems = config.edge.enabled ? edgeTenantProblems(specs) : [];
+if (edgeProblems.length > 0) throw new Error(`the stack's sites do not fit its edge:\n  ${edgeProblems.join("\n  ")}`);
 
+// The bucket policy lets the edge's distribution read the uploads, and the distribution reads the
+// bucket: its ARN reaches Platform once the Edge exists.
+const [edgeDistributionArn, resolveEdgeDistributionArn] = pulumi.deferredOutput<string>();
 const platform = new Platform("platform", {
     stack: config.stack,
     namespace: config.namespace,
@@ -37,7 +44,18 @@ const platform = new Platform("platform", {
     oidcProviderArn: config.oidcProviderArn,
     kubeContext: config.kubeContext,
     cache: config.cache,
+    edgeDistributionArn: config.edge.enabled ? edgeDistributionArn : undefined,
 });
+// The stack's CloudFront distribution and WAF web ACL, when wp-platform:edge.enabled; each site adds its tenant.
+const edge = config.edge.enabled
+    ? new Edge("edge", {
+          stack: config.stack,
+          edge: config.edge,
+          bucketRegionalDomainName: platform.bucketRegionalDomainName,
+          awsProfile: new pulumi.Config("aws").get("profile"),
+      })
+    : undefined;
+if (edge) resolveEdgeDistributionArn(edge.distributionArn);
 // The components that hold only Kubernetes objects; their children inherit the provider.
 const inCluster = { providers: [platform.providers.k8s] };
 
@@ -85,6 +103,9 @@ function createSite(site: SiteSpec) {
         },
         { providers: [platform.providers.k8s, platform.providers.mysql] },
     );
+    // ---- BEGIN edge tenant: to move into components/site.ts (same parent, so the same URNs) ----
+    if (edge) createEdgeTenant(site.id, { site, stack: config.stack, edge: edge.tenantTarget }, component);
+    // ---- END edge tenant ----
     return { site, color, image, component };
 }
 
@@ -162,5 +183,21 @@ export = async () => {
         bucket: platform.bucketName,
         databaseHost: platform.dbHost,
         cacheEndpoint: platform.cache?.host,
+        ...edgeOutputs(),
     };
 };
+
+/**
+ * With an edge: its distribution, and, when the stack has no Route 53 zone, `edgeDns`: each hostname
+ * and the name its CNAME record must point at (an apex domain needs an ALIAS-capable DNS provider).
+ */
+function edgeOutputs() {
+    if (!edge) return {};
+    const target = edge.tenantTarget;
+    return {
+        edgeDistributionId: edge.distributionId,
+        ...(target.route53ZoneId === undefined
+            ? { edgeDns: Object.fromEntries(specs.flatMap((s) => s.hostnames.map((h) => [h, target.routingEndpoint]))) }
+            : {}),
+    };
+}

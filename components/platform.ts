@@ -29,6 +29,12 @@ export interface PlatformArgs {
     readonly kubeContext?: string;
     /** The stack's object cache (ElastiCache for Valkey): its size and version, or none when disabled. */
     readonly cache: CacheConfig;
+    /**
+     * The ARN of the stack's CloudFront distribution, when the stack has an edge: the bucket policy lets
+     * it read the sites' uploads (`sites/<id>/uploads/...`) and nothing else. The distribution is built after
+     * Platform, on its bucket, so index.ts passes a deferred output here.
+     */
+    readonly edgeDistributionArn?: pulumi.Input<string>;
 }
 
 export type CacheConfig = PlatformConfig["cache"];
@@ -95,6 +101,8 @@ export class Platform extends pulumi.ComponentResource {
     readonly dbHost: pulumi.Output<string>;
     readonly bucketName: pulumi.Output<string>;
     readonly bucketArn: pulumi.Output<string>;
+    /** `<bucket>.s3.<region>.amazonaws.com`: the bucket as a CloudFront origin. */
+    readonly bucketRegionalDomainName: pulumi.Output<string>;
     /** The IAM role of the WordPress pods and Jobs; site roles trust it. */
     readonly workloadRoleArn: pulumi.Output<string>;
     readonly serviceAccountName: pulumi.Output<string>;
@@ -159,6 +167,7 @@ export class Platform extends pulumi.ComponentResource {
         this.dbHost = db.instance.address;
         this.bucketName = files.bucket.bucket;
         this.bucketArn = files.bucket.arn;
+        this.bucketRegionalDomainName = files.bucket.bucketRegionalDomainName;
         this.workloadRoleArn = identity.role.arn;
         this.serviceAccountName = identity.serviceAccount.metadata.name;
         this.cache = cache;
@@ -431,12 +440,29 @@ function createBucket(name: string, args: PlatformArgs, tags: Record<string, str
                         Resource: [bucket.arn, pulumi.interpolate`${bucket.arn}/*`],
                         Condition: { Bool: { "aws:SecureTransport": "false" } },
                     },
+                    ...(args.edgeDistributionArn === undefined ? [] : [edgeReadStatement(bucket.arn, args.edgeDistributionArn)]),
                 ],
             }),
         },
         bucketOpts,
     );
     return { bucket };
+}
+
+/**
+ * CloudFront's service principal, for the stack's distribution only (`AWS:SourceArn`), may read the
+ * sites' uploads: no backups, no listing. Origin Access Control signs CloudFront's requests with SigV4;
+ * the Deny without TLS above still holds, since CloudFront reaches S3 over HTTPS.
+ */
+export function edgeReadStatement(bucketArn: pulumi.Input<string>, distributionArn: pulumi.Input<string>) {
+    return {
+        Sid: "EdgeReadsUploads",
+        Effect: "Allow",
+        Principal: { Service: "cloudfront.amazonaws.com" },
+        Action: "s3:GetObject",
+        Resource: pulumi.interpolate`${bucketArn}/sites/*/uploads/*`,
+        Condition: { StringEquals: { "AWS:SourceArn": distributionArn } },
+    };
 }
 
 function createWorkloadIdentity(

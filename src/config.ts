@@ -162,6 +162,39 @@ const cacheSchema = z
     })
     .strict();
 
+// The stack's edge: one CloudFront multi-tenant distribution, its WAF web ACL and a tenant per site
+// (components/edge.ts, components/site-edge.ts). Off unless a stack turns it on.
+const edgeSchema = z
+    .object({
+        enabled: z.boolean().default(false),
+        // The DNS name of the ingress controller's load balancer: CloudFront's origin for pages.
+        originDomain: domain.optional(),
+        // A public hosted zone holding the sites' hostnames: alias records to the edge. Without one, the
+        // stack output edgeDns says what to point where.
+        route53ZoneId: z
+            .string()
+            .regex(/^Z[0-9A-Z]{1,31}$/, 'a Route 53 hosted zone id, "Z" and up to 31 uppercase letters and digits')
+            .optional(),
+        // One ACM certificate covering every hostname of the stack (e.g. a wildcard of allowedDomains).
+        // CloudFront reads certificates from us-east-1 only. Without one, each site's tenant asks CloudFront
+        // for a managed certificate of its own.
+        certificateArn: z
+            .string()
+            .regex(
+                /^arn:aws[a-z-]*:acm:us-east-1:[0-9]{12}:certificate\/[0-9a-f-]{36}$/,
+                'an ACM certificate ARN in us-east-1 (CloudFront reads no other region), "arn:aws:acm:us-east-1:<account>:certificate/<id>"',
+            )
+            .optional(),
+        // Requests per client IP per 5 minutes to /wp-login.php and /xmlrpc.php before WAF blocks that IP.
+        // WAF's rate-based rules take 10 at least.
+        loginRateLimit: z.number().int().min(10, "at least 10: AWS WAF's smallest rate limit").max(2_000_000_000).default(100),
+    })
+    .strict()
+    .refine((e) => !e.enabled || e.originDomain !== undefined, {
+        message: "required when edge.enabled: the DNS name of the ingress controller's load balancer",
+        path: ["originDomain"],
+    });
+
 /** Every key of the namespace, with its type and default. Objects arrive as JSON strings. */
 const configSchema = z.object({
     sitesDir: z.string().min(1).optional(),
@@ -193,6 +226,7 @@ const configSchema = z.object({
     jobs: jobsSchema.prefault({}),
     cron: cronSchema.prefault({}),
     cache: cacheSchema.prefault({}),
+    edge: edgeSchema.prefault({}),
 });
 
 type Parsed = z.infer<typeof configSchema>;
@@ -227,6 +261,7 @@ const JSON_KEYS: ReadonlySet<string> = new Set([
     "jobs",
     "cron",
     "cache",
+    "edge",
 ]);
 
 /** One problem of the config: the key (`wp-platform:release.active`), what is wrong, where, and the value given. */

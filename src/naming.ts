@@ -16,6 +16,7 @@ export const RELEASE_TYPE = "wp-platform:index:Release";
 export const COLOR_SERVICES_TYPE = "wp-platform:index:ColorServices";
 export const NETWORK_TYPE = "wp-platform:index:Network";
 export const SITE_INDEX_TYPE = "wp-platform:index:SiteIndex";
+export const EDGE_TYPE = "wp-platform:index:Edge";
 
 /** The tags the program puts on its AWS resources: the stack's name on every one, the site's id on a site's. */
 export const STACK_TAG = "wp-platform:stack";
@@ -69,6 +70,8 @@ export const previewHostname = (id: string, previewDomain: string): string => `$
 export const siteRolePath = (stack: string): string => `/wp-platform/${stack}/sites/`;
 /** `wp.<stack>.<id>`: IAM allows `.` in a role name, a stack name and an id hold none. */
 export const siteRoleName = (stack: string, id: string): string => `wp.${stack}.${id}`;
+/** `wp.<stack>.<id>`: the site's CloudFront distribution tenant (unique in the account, as the role name is). */
+export const edgeTenantName = (stack: string, id: string): string => `wp.${stack}.${id}`;
 
 /** Stack-level Kubernetes objects, as DESIGN.md names them. */
 export const deploymentName = (color: Color): string => `${color}-deployment`;

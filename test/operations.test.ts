@@ -46,7 +46,9 @@ describe("operations", () => {
         const after = await runProgram({ config: release("blue"), sites: { ...FLEET, "delta.yaml": siteFile("delta") } });
         const diff = diffRuns(base, after);
         expect(diff.removed).to.deep.equal([]);
-        expect(diff.added).to.have.length(18);
+        // 17, the jobs' ServiceAccount, and the edge tenant with an A and an AAAA record for its one
+        // hostname (stg's edge has a Route 53 zone).
+        expect(diff.added).to.have.length(21);
         expect(diff.added.every(ownedBy("delta"))).to.equal(true);
         expect(shown(diff)).to.deep.equal({ updated: siteIndexOf("delta"), replaced: [] });
     });
@@ -183,7 +185,8 @@ describe("operations", () => {
         const after = await runProgram({ config: release("blue"), sites: rest });
         const diff = diffRuns(base, after);
         expect(diff.added).to.deep.equal([]);
-        expect(diff.removed).to.have.length(18);
+        // 17, the jobs' ServiceAccount, and the edge tenant with its A and AAAA records.
+        expect(diff.removed).to.have.length(21);
         expect(diff.removed.every(ownedBy("beta"))).to.equal(true);
         expect(shown(diff)).to.deep.equal({ updated: siteIndexOf("beta"), replaced: [] });
     });
@@ -201,7 +204,12 @@ describe("operations", () => {
         // A new value of a Secrets Manager secret is a new SecretVersion (secretString forces it); the
         // Kubernetes Secrets are mutable on this provider.
         expect(shown(diffRuns(before, after))).to.deep.equal({
-            updated: sorted(["kubernetes:core/v1:Secret::alpha/k8s-secret", ...siteIndexOf("alpha")]),
+            updated: sorted([
+                "kubernetes:core/v1:Secret::alpha/k8s-secret",
+                ...siteIndexOf("alpha"),
+                // stg's tenants ask for a managed certificate named after the canonical hostname: updated in place.
+                "aws:cloudfront/distributionTenant:DistributionTenant::alpha/edge-tenant",
+            ]),
             replaced: sorted([
                 job("alpha", "install"),
                 job("alpha", "verify"),

@@ -27,7 +27,10 @@ describe("Site", () => {
 
     it("parents every child to the site and names it after the site", () => {
         const children = run.resources.filter((r) => r.parent === `${SITE}::shop`);
-        expect(children).to.have.length(18); // with the preview Ingress: stg has a preview domain
+        // With the jobs' ServiceAccount, the preview Ingress (stg has a preview domain), and the edge
+        // tenant with an A and an AAAA record for each of its two hostnames (stg has an edge with a
+        // Route 53 zone).
+        expect(children).to.have.length(23);
         for (const child of children) expect(child.name).to.match(/^shop\//);
     });
 

@@ -57,8 +57,30 @@ const outputs: Record<string, Outputs> = {
     "aws:rds/parameterGroup:ParameterGroup": (name, inputs, g) => ({ ...inputs, name: inputs.name ?? g.name(name) }),
     "aws:s3/bucket:Bucket": (name, inputs, g) => {
         const bucket = String(inputs.bucket ?? g.name(name));
-        return { ...inputs, bucket, arn: `arn:aws:s3:::${bucket}` };
+        return { ...inputs, bucket, arn: `arn:aws:s3:::${bucket}`, bucketRegionalDomainName: `${bucket}.s3.${REGION}.amazonaws.com` };
     },
+    "aws:cloudfront/multitenantDistribution:MultitenantDistribution": (name, inputs, g) => ({
+        ...inputs,
+        arn: `arn:aws:cloudfront::${ACCOUNT_ID}:distribution/${g.name(name)}`,
+        connectionMode: "tenant-only",
+    }),
+    "aws:cloudfront/connectionGroup:ConnectionGroup": (name, inputs, g) => ({
+        ...inputs,
+        arn: `arn:aws:cloudfront::${ACCOUNT_ID}:connection-group/${g.name(name)}`,
+        routingEndpoint: `${g.name(name)}.cloudfront.net`,
+    }),
+    "aws:cloudfront/function:Function": (name, inputs, g) => ({
+        ...inputs,
+        arn: `arn:aws:cloudfront::${ACCOUNT_ID}:function/${String(inputs.name ?? g.name(name))}`,
+    }),
+    "aws:cloudfront/distributionTenant:DistributionTenant": (name, inputs, g) => ({
+        ...inputs,
+        arn: `arn:aws:cloudfront::${ACCOUNT_ID}:distribution-tenant/${g.name(name)}`,
+    }),
+    "aws:wafv2/webAcl:WebAcl": (name, inputs, g) => ({
+        ...inputs,
+        arn: `arn:aws:wafv2:us-east-1:${ACCOUNT_ID}:global/webacl/${String(inputs.name ?? g.name(name))}/${g.name(name)}`,
+    }),
     "aws:iam/role:Role": (name, inputs, g) => {
         const roleName = String(inputs.name ?? g.name(name));
         return { ...inputs, name: roleName, arn: `arn:aws:iam::${ACCOUNT_ID}:role${String(inputs.path ?? "/")}${roleName}` };
