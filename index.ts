@@ -9,7 +9,7 @@ import { Network } from "./components/network";
 import { Platform } from "./components/platform";
 import { Release } from "./components/release";
 import { Site, siteUrlOf } from "./components/site";
-import { createEdgeTenant, edgeTenantProblems } from "./components/site-edge";
+import { edgeTenantProblems } from "./components/site-edge";
 import { SiteIndex } from "./components/site-index";
 import { siteFilesCleanupHook } from "./components/site-files-cleanup";
 import { type Color } from "./src/config";
@@ -99,13 +99,11 @@ function createSite(site: SiteSpec) {
                 service: services.services[color],
                 filesCleanup,
                 cache: platform.cache,
+                edge: edge?.tenantTarget,
             },
         },
         { providers: [platform.providers.k8s, platform.providers.mysql] },
     );
-    // ---- BEGIN edge tenant: to move into components/site.ts (same parent, so the same URNs) ----
-    if (edge) createEdgeTenant(site.id, { site, stack: config.stack, edge: edge.tenantTarget }, component);
-    // ---- END edge tenant ----
     return { site, color, image, component };
 }
 

@@ -31,7 +31,9 @@ import { containerSecurityContext, podSecurityContext } from "../src/pods";
 import { type CacheSettings, PASSWORD_LENGTH, SALT_LENGTH, SALT_NAMES, saltsFrom, servingSettings, siteSettings } from "../src/settings";
 import { FILES_TAG, filesLocationTag, siteFilesRecord } from "../src/site-files";
 import type { SiteSpec } from "../src/sites";
+import type { EdgeTenantTarget } from "./edge";
 import type { CacheEndpoint } from "./platform";
+import { createEdgeTenant } from "./site-edge";
 
 export interface SiteArgs {
     /** The validated site file. */
@@ -78,6 +80,8 @@ export interface SitePlatform {
     readonly filesCleanup: pulumi.ResourceHook;
     /** The stack's object cache, when it has one: its endpoint and AUTH token go into the site's settings. */
     readonly cache?: CacheEndpoint;
+    /** The stack's edge, when it has one (`Edge.tenantTarget`): the site adds its distribution tenant. */
+    readonly edge?: EdgeTenantTarget;
 }
 
 export interface PreviewArgs {
@@ -146,6 +150,7 @@ export class Site extends pulumi.ComponentResource {
         const provisioned = createJobsAndIngress(name, args, { job: this.job, database: db.all }, this);
         this.verifyJob = provisioned.verify;
         this.ingress = provisioned.ingress;
+        if (args.platform.edge) createEdgeTenant(name, { site: args.site, stack: args.stack, edge: args.platform.edge }, this);
 
         this.registerOutputs({ url: this.url, secretName: this.secretName, database: this.databaseName, prefix: this.prefix });
     }
