@@ -22,6 +22,12 @@ export interface EdgeTenant {
     readonly records: aws.route53.Record[];
 }
 
+/** What a site's Jobs may do to the site's own tenant: invalidate its cache, and follow the invalidation. */
+export const EDGE_INVALIDATION_ACTIONS = [
+    "cloudfront:CreateInvalidationForDistributionTenant",
+    "cloudfront:GetInvalidationForDistributionTenant",
+] as const;
+
 /** Domains per distribution tenant: CloudFront's default quota (adjustable, Service Quotas). */
 export const TENANT_DOMAINS_QUOTA = 100;
 

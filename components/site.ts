@@ -33,7 +33,7 @@ import { FILES_TAG, filesLocationTag, siteFilesRecord } from "../src/site-files"
 import type { SiteSpec } from "../src/sites";
 import type { EdgeTenantTarget } from "./edge";
 import type { CacheEndpoint } from "./platform";
-import { createEdgeTenant } from "./site-edge";
+import { EDGE_INVALIDATION_ACTIONS, createEdgeTenant } from "./site-edge";
 
 export interface SiteArgs {
     /** The validated site file. */
@@ -126,6 +126,8 @@ export class Site extends pulumi.ComponentResource {
     /** Creates one of the site's Jobs, with its settings mounted. */
     private readonly job: (spec: JobSpec) => k8s.batch.v1.Job;
     private flushCaches?: k8s.batch.v1.Job;
+    /** The site's distribution tenant, when the stack has an edge: the cache flush invalidates it too. */
+    private edgeTenantId?: pulumi.Output<string>;
 
     constructor(name: string, args: SiteArgs, opts?: pulumi.ComponentResourceOptions) {
         // Bound to the component, never replaced, so deleted only with the site (components/site-files-cleanup.ts);
@@ -150,7 +152,11 @@ export class Site extends pulumi.ComponentResource {
         const provisioned = createJobsAndIngress(name, args, { job: this.job, database: db.all }, this);
         this.verifyJob = provisioned.verify;
         this.ingress = provisioned.ingress;
-        if (args.platform.edge) createEdgeTenant(name, { site: args.site, stack: args.stack, edge: args.platform.edge }, this);
+        if (args.platform.edge) {
+            const edge = createEdgeTenant(name, { site: args.site, stack: args.stack, edge: args.platform.edge }, this);
+            this.edgeTenantId = edge.tenant.id;
+            allowEdgeInvalidation(name, identity.role, edge.tenant, this);
+        }
 
         this.registerOutputs({ url: this.url, secretName: this.secretName, database: this.databaseName, prefix: this.prefix });
     }
@@ -162,7 +168,8 @@ export class Site extends pulumi.ComponentResource {
      */
     flushCachesAfter(rollout: pulumi.Resource): k8s.batch.v1.Job {
         if (this.flushCaches) throw new Error("flushCachesAfter: the cache flush exists already");
-        this.flushCaches = this.job({ job: "flush-caches", env: {}, dependsOn: [this.ingress, rollout], once: false });
+        const env: Record<string, pulumi.Input<string>> = this.edgeTenantId ? { WP_PLATFORM_EDGE_TENANT_ID: this.edgeTenantId } : {};
+        this.flushCaches = this.job({ job: "flush-caches", env, dependsOn: [this.ingress, rollout], once: false });
         return this.flushCaches;
     }
 }
@@ -295,6 +302,31 @@ function createFilesRole(
     return { role, jobsServiceAccount: serviceAccount.metadata.name };
 }
 
+/**
+ * The site's Jobs may invalidate the site's own distribution tenant (flush-caches), and nothing else
+ * of CloudFront: one tenant's ARN, never a pattern.
+ */
+function allowEdgeInvalidation(name: string, role: aws.iam.Role, tenant: aws.cloudfront.DistributionTenant, parent: pulumi.Resource): void {
+    new aws.iam.RolePolicy(
+        siteChildName(name, "edge-policy"),
+        {
+            role: role.name,
+            policy: pulumi.jsonStringify({
+                Version: "2012-10-17",
+                Statement: [
+                    {
+                        Sid: "InvalidateOwnTenant",
+                        Effect: "Allow",
+                        Action: [...EDGE_INVALIDATION_ACTIONS],
+                        Resource: tenant.arn,
+                    },
+                ],
+            }),
+        },
+        { parent },
+    );
+}
+
 /** `oidc.eks.<region>.amazonaws.com/id/<id>`: the issuer, as IAM condition keys name it. */
 function oidcIssuer(providerArn: string): string {
     return providerArn.replace(/^.*:oidc-provider\//, "");
@@ -390,7 +422,7 @@ interface JobSpec {
     /** Which Job: `<id>.<job>` in the cluster, `<id>/<job>` in Pulumi. */
     readonly job: SiteJob;
     /** Values the command reads from its environment (the settings come from the mounted Secret). */
-    readonly env: Record<string, string>;
+    readonly env: Record<string, pulumi.Input<string>>;
     readonly dependsOn: pulumi.Input<pulumi.Resource>[];
     /**
      * A provisioning Job runs once, with the image of the site's color at that time: a new digest or

@@ -5,6 +5,7 @@
 // to, whose name src/naming.ts's siteRoleName builds. The stack check finds the roles themselves by
 // their tags (`wp-platform:files`, read with src/site-files.ts's parser, and `wp-platform:site`),
 // and reports any policy attached to one that the resource check would not examine as that site's.
+import { EDGE_INVALIDATION_ACTIONS } from "../components/site-edge";
 import { SITE_TAG, SITE_TYPE, siteRoleName, sitePrefix } from "../src/naming";
 import { SITE_ID_PATTERN } from "../src/site-rules";
 import { FILES_TAG, parseFilesLocation } from "../src/site-files";
@@ -107,6 +108,10 @@ export const runtimeLeastPrivilege: ResourceCheck = {
 };
 
 const LIST_ACTIONS = new Set(["s3:listbucket", "s3:listbucketversions"]);
+/** A site's Jobs invalidate their site's distribution tenant (components/site.ts, allowEdgeInvalidation). */
+const TENANT_INVALIDATION = new Set(EDGE_INVALIDATION_ACTIONS.map((a) => a.toLowerCase()));
+/** One distribution tenant, never a pattern: `arn:<partition>:cloudfront::<account>:distribution-tenant/<id>`. */
+const TENANT_ARN = /^arn:[^:]+:cloudfront::[0-9]{12}:distribution-tenant\/[A-Za-z0-9_-]+$/;
 const PREFIX_CONDITIONS = ["StringLike", "StringEquals"];
 export { SITE_TAG };
 
@@ -162,8 +167,18 @@ export function beyondSitePrefix(policy: unknown, id: string): string[] {
         if (!isAllow(statement)) return;
         const where = `Allow statement ${statement.Sid ? show(statement.Sid) : i}`;
         const actions = strings(statement.Action).map((a) => a.toLowerCase());
+        // The one thing beyond its prefix: invalidating the site's own distribution tenant, by its ARN.
+        if (actions.length > 0 && actions.every((a) => TENANT_INVALIDATION.has(a))) {
+            for (const resource of strings(statement.Resource))
+                if (!TENANT_ARN.test(resource))
+                    violations.push(`${where} invalidates ${show(resource)}, which is not one distribution tenant`);
+            if (statement.NotResource !== undefined) violations.push(`${where} uses NotResource, which reaches beyond one tenant`);
+            return;
+        }
         for (const action of actions.filter((a) => !a.startsWith("s3:"))) {
-            violations.push(`${where} grants ${action}: a site role reaches its S3 prefix and nothing else`);
+            violations.push(
+                `${where} grants ${action}: a site role reaches its S3 prefix (and invalidates its own tenant) and nothing else`,
+            );
         }
         if (statement.NotAction !== undefined || statement.NotResource !== undefined) {
             violations.push(`${where} uses NotAction or NotResource, which reach beyond ${prefix}`);

@@ -452,6 +452,7 @@ describe("the edge", () => {
             expect(names(edgeOf(diff.added))).to.deep.equal(
                 [
                     `${TENANT}::beta/edge-tenant`,
+                    "aws:iam/rolePolicy:RolePolicy::beta/edge-policy",
                     `${RECORD}::beta/edge-a/beta.cloud2-stg.example.com`,
                     `${RECORD}::beta/edge-a/www.beta.cloud2-stg.example.com`,
                     `${RECORD}::beta/edge-aaaa/beta.cloud2-stg.example.com`,
@@ -482,10 +483,15 @@ describe("the edge", () => {
                         isEdgeUrn(u) ||
                         u.includes(`${EDGE_TYPE}`) ||
                         u.includes("pulumi:providers:aws") ||
+                        u.endsWith("/edge-policy") ||
                         u.includes("edge-origin-secret"),
                 ),
             ).to.equal(true);
-            expect(names(diff.changed)).to.deep.equal(["aws:s3/bucketPolicy:BucketPolicy::platform-files-policy"]);
+            // And each site's cache flush, which has no tenant to invalidate any more.
+            expect(names(diff.changed)).to.deep.equal([
+                "aws:s3/bucketPolicy:BucketPolicy::platform-files-policy",
+                "kubernetes:batch/v1:Job::alpha/flush-caches",
+            ]);
         });
     });
 

@@ -72,10 +72,11 @@ describe("the program", () => {
             `${site}$kubernetes:networking.k8s.io/v1:Ingress::rrr/preview-ingress`,
             // stg has an edge with a Route 53 zone: the site's tenant, and an A and an AAAA record per hostname.
             `${site}$aws:cloudfront/distributionTenant:DistributionTenant::rrr/edge-tenant`,
+            `${site}$aws:iam/rolePolicy:RolePolicy::rrr/edge-policy`,
             `${site}$aws:route53/record:Record::rrr/edge-a/rrr.cloud2-stg.example.com`,
             `${site}$aws:route53/record:Record::rrr/edge-aaaa/rrr.cloud2-stg.example.com`,
         ]);
-        expect(urns).to.have.length(22);
+        expect(urns).to.have.length(23);
     });
 
     it("pins the URNs of the stack's data: the shared database and the files bucket", () => {
@@ -160,8 +161,8 @@ describe("adding and removing a site", () => {
         expect(diff.removed).to.deep.equal([]);
         // 17 resources, the jobs' ServiceAccount, the preview Ingress (the stg stack has a preview domain),
         // and the edge tenant with an A and an AAAA record for the site's one hostname (stg has an edge
-        // and a Route 53 zone).
-        expect(diff.added).to.have.length(22);
+        // and a Route 53 zone), and the policy that lets its Jobs invalidate that tenant.
+        expect(diff.added).to.have.length(23);
         expect(diff.added.every((urn) => urn.endsWith("::gamma") || urn.includes("::gamma/"))).to.equal(true);
         expect(names(diff.changed)).to.deep.equal([
             "kubernetes:core/v1:ConfigMap::site-index",

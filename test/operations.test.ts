@@ -46,9 +46,9 @@ describe("operations", () => {
         const after = await runProgram({ config: release("blue"), sites: { ...FLEET, "delta.yaml": siteFile("delta") } });
         const diff = diffRuns(base, after);
         expect(diff.removed).to.deep.equal([]);
-        // 17, the jobs' ServiceAccount, and the edge tenant with an A and an AAAA record for its one
-        // hostname (stg's edge has a Route 53 zone).
-        expect(diff.added).to.have.length(21);
+        // 17, the jobs' ServiceAccount, the edge tenant with an A and an AAAA record for its one hostname
+        // (stg's edge has a Route 53 zone), and the policy that lets its Jobs invalidate the tenant.
+        expect(diff.added).to.have.length(22);
         expect(diff.added.every(ownedBy("delta"))).to.equal(true);
         expect(shown(diff)).to.deep.equal({ updated: siteIndexOf("delta"), replaced: [] });
     });
@@ -185,8 +185,8 @@ describe("operations", () => {
         const after = await runProgram({ config: release("blue"), sites: rest });
         const diff = diffRuns(base, after);
         expect(diff.added).to.deep.equal([]);
-        // 17, the jobs' ServiceAccount, and the edge tenant with its A and AAAA records.
-        expect(diff.removed).to.have.length(21);
+        // 17, the jobs' ServiceAccount, the edge tenant with its A and AAAA records, and its invalidation policy.
+        expect(diff.removed).to.have.length(22);
         expect(diff.removed.every(ownedBy("beta"))).to.equal(true);
         expect(shown(diff)).to.deep.equal({ updated: siteIndexOf("beta"), replaced: [] });
     });

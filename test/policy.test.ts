@@ -230,14 +230,19 @@ describe("security baseline (policy/)", () => {
                 expect(sites).to.not.be.empty;
                 for (const site of sites) {
                     // Found by what the program sets: a child of the Site, attached to a role tagged for it.
+                    // Its prefix, and (both stacks have an edge) the invalidation of its own tenant.
                     const policies = runs[stack].ofType(TYPES.iamRolePolicy).filter((p) => p.parent === site.urn);
-                    expect(policies, site.name).to.have.length(1);
-                    const [policy] = policies;
-                    const role = runs[stack].ofType(TYPES.iamRole).find((r) => policy.dependencies.includes(r.urn)) as Registered;
-                    expect(role.inputs.tags[SITE_TAG]).to.equal(site.name);
-                    expect(siteOfRolePolicy(policy.inputs, policy)).to.deep.equal({ id: site.name });
-                    expect(siteOfRoleName(policy.inputs.role)).to.equal(site.name);
-                    expect(siteRoleOwnPrefix.check(policy.type, policy.inputs, policy)).to.deep.equal([]);
+                    expect(policies.map((p) => p.name).sort(), site.name).to.deep.equal([
+                        `${site.name}/edge-policy`,
+                        `${site.name}/role-policy`,
+                    ]);
+                    for (const policy of policies) {
+                        const role = runs[stack].ofType(TYPES.iamRole).find((r) => policy.dependencies.includes(r.urn)) as Registered;
+                        expect(role.inputs.tags[SITE_TAG]).to.equal(site.name);
+                        expect(siteOfRolePolicy(policy.inputs, policy)).to.deep.equal({ id: site.name });
+                        expect(siteOfRoleName(policy.inputs.role)).to.equal(site.name);
+                        expect(siteRoleOwnPrefix.check(policy.type, policy.inputs, policy)).to.deep.equal([]);
+                    }
                 }
             });
 

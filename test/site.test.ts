@@ -29,8 +29,8 @@ describe("Site", () => {
         const children = run.resources.filter((r) => r.parent === `${SITE}::shop`);
         // With the jobs' ServiceAccount, the preview Ingress (stg has a preview domain), and the edge
         // tenant with an A and an AAAA record for each of its two hostnames (stg has an edge with a
-        // Route 53 zone).
-        expect(children).to.have.length(23);
+        // Route 53 zone), and the policy that lets its Jobs invalidate that tenant.
+        expect(children).to.have.length(24);
         for (const child of children) expect(child.name).to.match(/^shop\//);
     });
 
@@ -332,7 +332,21 @@ describe("Site", () => {
                 WP_PLATFORM_COLOR: "blue",
             });
             expect(container("shop/flush-caches").command).to.deep.equal(["wp", "platform", "flush-caches"]);
-            expect(env("shop/flush-caches")).to.deep.equal({ WP_SITE_ID: "shop", WP_PLATFORM_COLOR: "blue" });
+            // stg has an edge: the flush also invalidates the site's tenant, which the site's role alone may do.
+            expect(env("shop/flush-caches")).to.deep.equal({
+                WP_SITE_ID: "shop",
+                WP_PLATFORM_EDGE_TENANT_ID: "shop/edge-tenant-id", // the mocks' id of the tenant
+                WP_PLATFORM_COLOR: "blue",
+            });
+            const invalidation = JSON.parse(site("aws:iam/rolePolicy:RolePolicy", "shop/edge-policy").inputs.policy).Statement;
+            expect(invalidation).to.deep.equal([
+                {
+                    Sid: "InvalidateOwnTenant",
+                    Effect: "Allow",
+                    Action: ["cloudfront:CreateInvalidationForDistributionTenant", "cloudfront:GetInvalidationForDistributionTenant"],
+                    Resource: "arn:aws:cloudfront::123456789012:distribution-tenant/shop-edge-tenant-mock",
+                },
+            ]);
             expect(flush.dependencies).to.include.members([
                 `${SITE}$kubernetes:networking.k8s.io/v1:Ingress::shop/ingress`,
                 "urn:pulumi:stg::wp-platform::wp-platform:index:Release$kubernetes:apps/v1:Deployment::release-blue-deployment",

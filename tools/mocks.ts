@@ -75,7 +75,8 @@ const outputs: Record<string, Outputs> = {
     }),
     "aws:cloudfront/distributionTenant:DistributionTenant": (name, inputs, g) => ({
         ...inputs,
-        arn: `arn:aws:cloudfront::${ACCOUNT_ID}:distribution-tenant/${g.name(name)}`,
+        // A tenant id is letters, digits, `_` and `-`: the name's slash would read as a path.
+        arn: `arn:aws:cloudfront::${ACCOUNT_ID}:distribution-tenant/${g.name(name).replace(/[^A-Za-z0-9_-]/g, "-")}`,
     }),
     "aws:wafv2/webAcl:WebAcl": (name, inputs, g) => ({
         ...inputs,
