@@ -195,6 +195,14 @@ describe("the object cache on the fleet's Redis (TLS and a password required)", 
         expect(redis("INFO", "commandstats")).to.not.match(/cmdstat_flush(all|db)/);
     });
 
+    it("verifies Redis's certificate: a server the CA bundle does not vouch for gets nothing, and the flush says so", async () => {
+        // MariaDB's CA did not sign Redis's certificate.
+        const result = await runJob(findJob(site(A), "flush-caches"), fleet.jobs, { WP_PLATFORM_CACHE_CA: fleet.certs.ca });
+        expect(result.code).to.equal(1);
+        expect(result.stderr).to.match(/Error: The object cache could not be flushed: Redis at 127\.0\.0\.1:\d+ is unavailable/);
+        expect(result.stderr.match(/object cache at 127\.0\.0\.1:\d+ unavailable/g) ?? [], "logged once").to.have.length(1);
+    });
+
     it("with Redis stopped, still serves pages (uncached, quickly), and wp cache flush says it could not flush", async () => {
         await fleet.services.stop(fleet.cache.service);
         for (const id of [A, B]) {
