@@ -529,8 +529,10 @@ function wp_cache_init() {
 	}
 	$GLOBALS['wp_object_cache'] = new WP_Object_Cache( wp_platform_cache_config( $constants ) );
 	// Without Redis (none configured, or unreachable), as if there were no drop-in: WordPress keeps
-	// transients in the database, not in a cache that ends with the request.
-	if ( ! $GLOBALS['wp_object_cache']->is_persistent() && function_exists( 'wp_using_ext_object_cache' ) ) {
+	// transients in the database, not in a cache that ends with the request. Not in a multisite,
+	// whose second wp_start_object_cache() would then load wp-includes/cache.php over these.
+	$multisite = function_exists( 'is_multisite' ) && is_multisite();
+	if ( ! $GLOBALS['wp_object_cache']->is_persistent() && ! $multisite && function_exists( 'wp_using_ext_object_cache' ) ) {
 		wp_using_ext_object_cache( false );
 	}
 }
