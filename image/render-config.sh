@@ -15,6 +15,8 @@
 #   WP_PLATFORM_SITE_INDEX      (/etc/wp-platform/index/sites.json) | which see no other
 #   WP_PLATFORM_DB_CA           (/etc/wp-platform/db-ca.pem)     | environment
 #   WP_PLATFORM_STACK, WP_PLATFORM_COLOR  passed to the workers too ('')
+#   WP_PLATFORM_CACHE_CA        the object cache's CA bundle, passed to the workers ('': the
+#                               system trust store, as for ElastiCache)
 #   WP_PLATFORM_STATE_DIR       pid files, socket, temp files, log files (/tmp/wp-platform)
 #   WP_PLATFORM_FPM_SOCKET      ($WP_PLATFORM_STATE_DIR/run/php-fpm.sock; a socket path has a
 #                               limit of about 100 bytes)
@@ -40,6 +42,7 @@ site_index=${WP_PLATFORM_SITE_INDEX:-/etc/wp-platform/index/sites.json}
 db_ca=${WP_PLATFORM_DB_CA:-/etc/wp-platform/db-ca.pem}
 stack=${WP_PLATFORM_STACK:-}
 color=${WP_PLATFORM_COLOR:-}
+cache_ca=${WP_PLATFORM_CACHE_CA:-}
 state=${WP_PLATFORM_STATE_DIR:-/tmp/wp-platform}
 socket=${WP_PLATFORM_FPM_SOCKET:-$state/run/php-fpm.sock}
 log=${WP_PLATFORM_LOG:-stdio}
@@ -62,7 +65,8 @@ case $log in stdio | files) ;; *) fail "WP_PLATFORM_LOG=$log is not stdio or fil
 # Every value lands inside quotes in a config file: refuse what would break out of them.
 for pair in "WP_PLATFORM_WORDPRESS_DIR=$docroot" "WP_PLATFORM_SETTINGS_DIR=$settings_dir" \
     "WP_PLATFORM_SITE_INDEX=$site_index" "WP_PLATFORM_DB_CA=$db_ca" "WP_PLATFORM_STATE_DIR=$state" \
-    "WP_PLATFORM_FPM_SOCKET=$socket" "WP_PLATFORM_NGINX_MIME_TYPES=$mime" "conf dir=$conf_dir"; do
+    "WP_PLATFORM_FPM_SOCKET=$socket" "WP_PLATFORM_NGINX_MIME_TYPES=$mime" "conf dir=$conf_dir" \
+    ${cache_ca:+"WP_PLATFORM_CACHE_CA=$cache_ca"}; do
     value=${pair#*=}
     case $value in
         /*) ;;
@@ -98,6 +102,7 @@ render() {
         -e "s|@SETTINGS_DIR@|$settings_dir|g" \
         -e "s|@SITE_INDEX@|$site_index|g" \
         -e "s|@DB_CA@|$db_ca|g" \
+        -e "s|@CACHE_CA@|$cache_ca|g" \
         -e "s|@STACK@|$stack|g" \
         -e "s|@COLOR@|$color|g" \
         -e "s|@TEMP_DIR@|$state/tmp|g" \

@@ -289,6 +289,16 @@ foreach ( WP_PLATFORM_SALTS as $wp_platform_salt ) {
 	define( $wp_platform_salt, $wp_platform_site['settings'][ "WORDPRESS_$wp_platform_salt" ] );
 }
 unset( $wp_platform_salt );
+// The object cache (wp-content/object-cache.php), when the stack has one: the site's Redis host,
+// port, AUTH token and key prefix (`<id>:`) from its settings, and the CA bundle to verify the
+// server with ($WP_PLATFORM_CACHE_CA; empty: the system trust store, as for ElastiCache).
+foreach ( array( 'WP_REDIS_HOST', 'WP_REDIS_PORT', 'WP_REDIS_PASSWORD', 'WP_REDIS_PREFIX' ) as $wp_platform_redis ) {
+	if ( isset( $wp_platform_site['settings'][ $wp_platform_redis ] ) && is_string( $wp_platform_site['settings'][ $wp_platform_redis ] ) && '' !== $wp_platform_site['settings'][ $wp_platform_redis ] ) {
+		define( $wp_platform_redis, $wp_platform_site['settings'][ $wp_platform_redis ] );
+	}
+}
+unset( $wp_platform_redis );
+define( 'WP_REDIS_CA', wp_platform_env( 'WP_PLATFORM_CACHE_CA' ) );
 
 // Each site has its own database, so the default prefix never collides.
 $table_prefix = 'wp_';

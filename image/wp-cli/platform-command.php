@@ -241,10 +241,12 @@ class WP_Platform_Command extends WP_CLI_Command {
 			$assoc_args,
 			function () {
 				global $wpdb;
-				if ( false === wp_cache_flush() ) {
-					throw new WP_Platform_Job_Error( 'The object cache could not be flushed.' );
+				try {
+					$what = wp_platform_flush_object_cache();
+				} catch ( RuntimeException $e ) {
+					throw new WP_Platform_Job_Error( $e->getMessage() );
 				}
-				wp_platform_say( 'object cache: flushed' );
+				wp_platform_say( "object cache: flushed $what" );
 				$since   = wp_platform_db_error_count();
 				$deleted = $wpdb->query(
 					"DELETE FROM $wpdb->options WHERE option_name LIKE '\\_transient\\_%' OR option_name LIKE '\\_site\\_transient\\_%'"

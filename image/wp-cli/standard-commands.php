@@ -165,11 +165,37 @@ class WP_Platform_Cache_Command extends WP_CLI_Command {
 	 * Flushes the object cache.
 	 */
 	public function flush( $args = array(), $assoc_args = array() ) {
-		if ( false === wp_cache_flush() ) {
-			WP_CLI::error( 'The object cache could not be flushed.' );
+		try {
+			$what = wp_platform_flush_object_cache();
+		} catch ( RuntimeException $e ) {
+			WP_CLI::error( wp_platform_one_line( $e->getMessage() ) );
 		}
-		WP_CLI::success( 'The cache was flushed.' );
+		WP_CLI::success( "The cache was flushed: $what." );
 	}
+}
+
+/**
+ * Flushes the site's object cache; says what it flushed: "<n> keys under <prefix>" with the image's
+ * drop-in on Redis (this site's keys only), else that only this process's cache was there to flush.
+ * Throws RuntimeException when the flush failed (the cache is configured but did not answer).
+ */
+function wp_platform_flush_object_cache(): string {
+	global $wp_object_cache;
+	if ( $wp_object_cache instanceof WP_Object_Cache && method_exists( $wp_object_cache, 'flush_site' ) ) {
+		$deleted = $wp_object_cache->flush_site();
+		if ( false === $deleted ) {
+			$why = $wp_object_cache->redis_error ?? 'no answer';
+			throw new RuntimeException( "The object cache could not be flushed: Redis at {$wp_object_cache->config['host']}:{$wp_object_cache->config['port']} is unavailable ($why)." );
+		}
+		if ( null === $wp_object_cache->config ) {
+			return 'no persistent object cache (no WP_REDIS_HOST), only this process\'s runtime cache';
+		}
+		return sprintf( '%d %s under %s', $deleted, 1 === $deleted ? 'key' : 'keys', $wp_object_cache->config['prefix'] );
+	}
+	if ( false === wp_cache_flush() ) {
+		throw new RuntimeException( 'The object cache could not be flushed.' );
+	}
+	return wp_using_ext_object_cache() ? 'an external object cache (not the image\'s drop-in), as it flushes' : 'no persistent object cache, only this process\'s runtime cache';
 }
 
 /**

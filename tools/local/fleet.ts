@@ -9,6 +9,7 @@ import { type MariaDB, mariadbPidFile, startMariaDB } from "./mariadb";
 import { Services, checkPortFree, freePort } from "./processes";
 import { type StackPlan, readStack, withDatabaseHost } from "./program";
 import { provisionSites } from "./provision";
+import { type Redis, redisPidFile, startRedis, withCacheEndpoint, writeCacheEndpoint } from "./redis";
 import { LOCK_FILE, type ServerPidFile, lockState, stopLeftovers } from "./state";
 import { IMAGE_BIN, type Web, assembleDocroot, imageEnvironment, installImageVendor, startWeb, webPidFiles } from "./web";
 import { writeWpCliState } from "./wp-cli";
@@ -40,6 +41,8 @@ export interface Fleet {
     readonly plan: StackPlan;
     readonly certs: Certificates;
     readonly db: MariaDB;
+    /** The object cache (Redis, TLS and AUTH required). */
+    readonly cache: Redis;
     readonly web: Web;
     readonly services: Services;
     /** How Jobs run here: the e2e test runs them again with this. */
@@ -58,7 +61,7 @@ const MYSQL_STATE = "mysql-state.json";
 
 /** The servers a fleet starts in `stateDir`, by their pid files, in the order to stop them. */
 export function serverPidFiles(stateDir: string): ServerPidFile[] {
-    return [...webPidFiles(stateDir), mariadbPidFile(stateDir)];
+    return [...webPidFiles(stateDir), redisPidFile(stateDir), mariadbPidFile(stateDir)];
 }
 
 /** `dir` for a message: relative to the working folder when inside it. */
@@ -114,12 +117,15 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
         const certs = makeCertificates(path.join(stateDir, "certs"));
         const db = await startMariaDB(services, { dir: stateDir, certs, port: await freePort() });
         log(`mariadb: 127.0.0.1:${db.port}, TLS required`);
-        const plan = withDatabaseHost(programPlan, `127.0.0.1:${db.port}`);
+        const cache = await startRedis(services, { stateDir, port: await freePort() });
+        log(`redis: 127.0.0.1:${cache.port}, TLS and AUTH required`);
+        writeCacheEndpoint(stateDir, cache);
+        const plan = withCacheEndpoint(withDatabaseHost(programPlan, `127.0.0.1:${db.port}`), programPlan.cacheHost, cache);
         provisionSites(db, plan.sites, path.join(stateDir, MYSQL_STATE));
 
         installImageVendor();
         const docroot = assembleDocroot(path.join(stateDir, "wordpress"));
-        const imageEnv = imageEnvironment({ docroot, ca: certs.ca, port });
+        const imageEnv = imageEnvironment({ docroot, ca: certs.ca, port, cacheCa: cache.certs.ca });
         const podsDir = path.join(stateDir, "pods");
         const web = await startWeb(services, { plan, stateDir, podsDir, imageEnv, port });
         log(`web: nginx and php-fpm on 127.0.0.1:${port}`);
@@ -136,7 +142,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
             await services.stopAll();
             lock.release();
         };
-        return { url: `http://127.0.0.1:${port}`, port, stateDir, plan, certs, db, web, services, jobs, stop };
+        return { url: `http://127.0.0.1:${port}`, port, stateDir, plan, certs, db, cache, web, services, jobs, stop };
     } catch (e) {
         await services.stopAll();
         lock.release();

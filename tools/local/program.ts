@@ -46,6 +46,8 @@ export interface StackPlan {
     readonly serving: readonly Pod[];
     /** The database host the program gives the sites (the mocked RDS address): what `npm run local` replaces. */
     readonly databaseHost: string;
+    /** The object cache host the program gives the sites (the mocked ElastiCache endpoint), when the stack has one. */
+    readonly cacheHost?: string;
 }
 
 export class PlanError extends Error {}
@@ -93,7 +95,8 @@ export function planOf(stack: string, run: ProgramRun): StackPlan {
         .map((d) => podOf(d.inputs.metadata.name, d.inputs.metadata.namespace, d.inputs.spec.template.spec, objects));
     const databaseHost = run.outputs.databaseHost;
     if (typeof databaseHost !== "string") throw new PlanError("the program exports no databaseHost: cannot tell which host to replace");
-    return { stack, sites, serving, databaseHost };
+    const cacheHost = typeof run.outputs.cacheEndpoint === "string" ? run.outputs.cacheEndpoint : undefined;
+    return { stack, sites, serving, databaseHost, cacheHost };
 }
 
 /**

@@ -59,7 +59,7 @@ export function assembleDocroot(dest: string, excludeThemes: readonly string[] =
  * The image's environment: its Dockerfile's ENV (the settings folder and the site index, which
  * pods.ts moves under the pod's mounts) as defaults, and this machine's docroot, CA bundle and port.
  */
-export function imageEnvironment(local: { docroot: string; ca: string; port: number }): ImageEnv {
+export function imageEnvironment(local: { docroot: string; ca: string; port: number; cacheCa?: string }): ImageEnv {
     const dockerfile = fs.readFileSync(path.join(IMAGE_DIR, "Dockerfile"), "utf8").replace(/\\\n/g, " ");
     const defaults: Record<string, string> = {};
     for (const line of dockerfile.split("\n").filter((l) => /^ENV\s/.test(l))) {
@@ -69,7 +69,12 @@ export function imageEnvironment(local: { docroot: string; ca: string; port: num
         throw new Error("image/Dockerfile sets no ENV WP_PLATFORM_SETTINGS_DIR: cannot tell the image's defaults");
     return {
         defaults,
-        local: { WP_PLATFORM_WORDPRESS_DIR: local.docroot, WP_PLATFORM_DB_CA: local.ca, WP_PLATFORM_PORT: String(local.port) },
+        local: {
+            WP_PLATFORM_WORDPRESS_DIR: local.docroot,
+            WP_PLATFORM_DB_CA: local.ca,
+            WP_PLATFORM_PORT: String(local.port),
+            ...(local.cacheCa ? { WP_PLATFORM_CACHE_CA: local.cacheCa } : {}),
+        },
     };
 }
 
