@@ -141,6 +141,7 @@ describe("the local fleet, end to end", function () {
             expect(findLeftovers(stateDir, serverPidFiles(stateDir))).to.deep.equal([
                 { name: "nginx", pid: nginx.child.pid },
                 { name: "php-fpm", pid: fpm.child.pid },
+                { name: "s3rver", pid: fleet.s3.service.child.pid },
                 { name: "MariaDB", pid: db.service.child.pid },
             ]);
         });

@@ -9,6 +9,7 @@ import { type MariaDB, mariadbPidFile, startMariaDB } from "./mariadb";
 import { Services, checkPortFree, freePort } from "./processes";
 import { type StackPlan, readStack, withDatabaseHost } from "./program";
 import { provisionSites } from "./provision";
+import { type LocalS3, s3PidFile, stackBuckets, startS3 } from "./s3";
 import { LOCK_FILE, type ServerPidFile, lockState, stopLeftovers } from "./state";
 import { IMAGE_BIN, type Web, assembleDocroot, imageEnvironment, installImageVendor, startWeb, webPidFiles } from "./web";
 import { writeWpCliState } from "./wp-cli";
@@ -41,6 +42,8 @@ export interface Fleet {
     readonly certs: Certificates;
     readonly db: MariaDB;
     readonly web: Web;
+    /** The local S3 server holding the sites' uploads (endpoints.json names it). */
+    readonly s3: LocalS3;
     readonly services: Services;
     /** How Jobs run here: the e2e test runs them again with this. */
     readonly jobs: JobContext;
@@ -58,7 +61,7 @@ const MYSQL_STATE = "mysql-state.json";
 
 /** The servers a fleet starts in `stateDir`, by their pid files, in the order to stop them. */
 export function serverPidFiles(stateDir: string): ServerPidFile[] {
-    return [...webPidFiles(stateDir), mariadbPidFile(stateDir)];
+    return [...webPidFiles(stateDir), s3PidFile(stateDir), mariadbPidFile(stateDir)];
 }
 
 /** `dir` for a message: relative to the working folder when inside it. */
@@ -117,9 +120,12 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
         const plan = withDatabaseHost(programPlan, `127.0.0.1:${db.port}`);
         provisionSites(db, plan.sites, path.join(stateDir, MYSQL_STATE));
 
+        const s3 = await startS3(services, { stateDir, port: await freePort(), buckets: stackBuckets(plan) });
+        log(`s3: ${s3.s3.endpoint}, bucket ${s3.s3.bucket} (endpoints.json)`);
+
         installImageVendor();
         const docroot = assembleDocroot(path.join(stateDir, "wordpress"));
-        const imageEnv = imageEnvironment({ docroot, ca: certs.ca, port });
+        const imageEnv = imageEnvironment({ docroot, ca: certs.ca, port, extra: s3.env });
         const podsDir = path.join(stateDir, "pods");
         const web = await startWeb(services, { plan, stateDir, podsDir, imageEnv, port });
         log(`web: nginx and php-fpm on 127.0.0.1:${port}`);
@@ -136,7 +142,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
             await services.stopAll();
             lock.release();
         };
-        return { url: `http://127.0.0.1:${port}`, port, stateDir, plan, certs, db, web, services, jobs, stop };
+        return { url: `http://127.0.0.1:${port}`, port, stateDir, plan, certs, db, web, s3, services, jobs, stop };
     } catch (e) {
         await services.stopAll();
         lock.release();
