@@ -74,8 +74,11 @@ done
 
 cp "$here/wordpress/wp-config.php" "$dest/wp-config.php"
 cp "$here/healthz.php" "$dest/healthz.php"
+cp "$here/uploads.php" "$dest/uploads.php"
 mkdir -p "$dest/wp-content/themes" "$dest/wp-content/plugins"
 cp "$here/wordpress/wp-content/db.php" "$here/wordpress/wp-content/db-error.php" "$here/wordpress/wp-content/object-cache.php" "$dest/wp-content/"
+# The image's must-use plugins (media: wp-platform-media.php), loaded for every site.
+cp -R "$here/wordpress/wp-content/mu-plugins" "$dest/wp-content/mu-plugins"
 for slug in $themes; do
     case $excluded in *" $slug "*) continue ;; esac
     cp -RL "$themes_src/$slug" "$dest/wp-content/themes/$slug"

@@ -80,7 +80,7 @@ async function main(argv: readonly string[]): Promise<number> {
     for (const { host } of servedHosts(fleet.plan)) console.error(`  ${host}`);
     console.log(`ready: ${fleet.url}`);
     // A server that dies after ready ends the run: the fleet would be half there.
-    for (const service of [fleet.db.service, fleet.cache.service, ...fleet.web.services]) {
+    for (const service of [fleet.db.service, fleet.cache.service, fleet.s3.service, ...fleet.web.services]) {
         void service.exited.then((code) => {
             if (stopping) return;
             console.error(`local ${args.stack}: ${service.name} exited (${code ?? "signal"}); see ${service.log}; stopping`);

@@ -346,6 +346,20 @@ if ( 'cli' !== PHP_SAPI ) {
 // `wp cron event run --due-now`.
 define( 'DISABLE_WP_CRON', true );
 
+// Media (wp-content/mu-plugins/wp-platform-media.php, uploads.php): the site's own bucket and
+// prefix, from its settings file only; its files' URLs on its own canonical host.
+if ( isset( $wp_platform_site['settings']['WP_S3_BUCKET'], $wp_platform_site['settings']['WP_S3_PREFIX'] ) ) {
+	define( 'WP_PLATFORM_S3_BUCKET', (string) $wp_platform_site['settings']['WP_S3_BUCKET'] );
+	define( 'WP_PLATFORM_S3_PREFIX', (string) $wp_platform_site['settings']['WP_S3_PREFIX'] );
+	define( 'WP_PLATFORM_MEDIA_URL', rtrim( $wp_platform_site['settings']['WP_SITE_URL'], '/' ) . '/wp-content/uploads' );
+}
+// No user, administrators included, posts scripts or raw HTML.
+define( 'DISALLOW_UNFILTERED_HTML', true );
+if ( defined( 'WP_PLATFORM_BOOTSTRAP_ONLY' ) ) {
+	// uploads.php: the site and its settings, without WordPress.
+	return;
+}
+
 if ( ! defined( 'ABSPATH' ) ) {
 	define( 'ABSPATH', __DIR__ . '/' );
 }

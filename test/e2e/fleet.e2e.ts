@@ -142,6 +142,7 @@ describe("the local fleet, end to end", function () {
                 { name: "nginx", pid: nginx.child.pid },
                 { name: "php-fpm", pid: fpm.child.pid },
                 { name: "Redis", pid: fleet.cache.service.child.pid },
+                { name: "s3rver", pid: fleet.s3.service.child.pid },
                 { name: "MariaDB", pid: db.service.child.pid },
             ]);
         });

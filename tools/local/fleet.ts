@@ -10,7 +10,8 @@ import { Services, checkPortFree, freePort } from "./processes";
 import { type StackPlan, readStack, withDatabaseHost } from "./program";
 import { provisionSites } from "./provision";
 import { type Redis, redisPidFile, startRedis, withCacheEndpoint, writeCacheEndpoint } from "./redis";
-import { LOCK_FILE, type ServerPidFile, lockState, stopLeftovers } from "./state";
+import { type LocalS3, s3PidFile, stackBuckets, startS3 } from "./s3";
+import { LOCK_FILE, type ServerPidFile, lockState, stopLeftovers, writeEndpoints } from "./state";
 import { IMAGE_BIN, type Web, assembleDocroot, imageEnvironment, installImageVendor, startWeb, webPidFiles } from "./web";
 import { writeWpCliState } from "./wp-cli";
 import { ROOT } from "../offline";
@@ -44,6 +45,8 @@ export interface Fleet {
     /** The object cache (Redis, TLS and AUTH required). */
     readonly cache: Redis;
     readonly web: Web;
+    /** The local S3 server holding the sites' uploads (endpoints.json names it). */
+    readonly s3: LocalS3;
     readonly services: Services;
     /** How Jobs run here: the e2e test runs them again with this. */
     readonly jobs: JobContext;
@@ -61,7 +64,7 @@ const MYSQL_STATE = "mysql-state.json";
 
 /** The servers a fleet starts in `stateDir`, by their pid files, in the order to stop them. */
 export function serverPidFiles(stateDir: string): ServerPidFile[] {
-    return [...webPidFiles(stateDir), redisPidFile(stateDir), mariadbPidFile(stateDir)];
+    return [...webPidFiles(stateDir), s3PidFile(stateDir), redisPidFile(stateDir), mariadbPidFile(stateDir)];
 }
 
 /** `dir` for a message: relative to the working folder when inside it. */
@@ -117,15 +120,20 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
         const certs = makeCertificates(path.join(stateDir, "certs"));
         const db = await startMariaDB(services, { dir: stateDir, certs, port: await freePort() });
         log(`mariadb: 127.0.0.1:${db.port}, TLS required`);
+        // Each site's own user and password are in its settings (pods/<id>/...); root is local only, by unix_socket.
+        writeEndpoints(stateDir, { database: { host: "127.0.0.1", port: db.port, tls: true, ca: certs.ca } });
         const cache = await startRedis(services, { stateDir, port: await freePort() });
         log(`redis: 127.0.0.1:${cache.port}, TLS and AUTH required`);
         writeCacheEndpoint(stateDir, cache);
         const plan = withCacheEndpoint(withDatabaseHost(programPlan, `127.0.0.1:${db.port}`), programPlan.cacheHost, cache);
         provisionSites(db, plan.sites, path.join(stateDir, MYSQL_STATE));
 
+        const s3 = await startS3(services, { stateDir, port: await freePort(), buckets: stackBuckets(plan) });
+        log(`s3: ${s3.s3.endpoint}, bucket ${s3.s3.bucket} (endpoints.json)`);
+
         installImageVendor();
         const docroot = assembleDocroot(path.join(stateDir, "wordpress"));
-        const imageEnv = imageEnvironment({ docroot, ca: certs.ca, port, cacheCa: cache.certs.ca });
+        const imageEnv = imageEnvironment({ docroot, ca: certs.ca, port, cacheCa: cache.certs.ca, extra: s3.env });
         const podsDir = path.join(stateDir, "pods");
         const web = await startWeb(services, { plan, stateDir, podsDir, imageEnv, port });
         log(`web: nginx and php-fpm on 127.0.0.1:${port}`);
@@ -142,7 +150,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
             await services.stopAll();
             lock.release();
         };
-        return { url: `http://127.0.0.1:${port}`, port, stateDir, plan, certs, db, cache, web, services, jobs, stop };
+        return { url: `http://127.0.0.1:${port}`, port, stateDir, plan, certs, db, cache, web, s3, services, jobs, stop };
     } catch (e) {
         await services.stopAll();
         lock.release();

@@ -13,7 +13,7 @@ import { type Certificates, makeCertificates } from "./certs";
 import { findProgram } from "./mariadb";
 import { type Service, type Services, waitUntil } from "./processes";
 import type { Pod, StackPlan } from "./program";
-import type { ServerPidFile } from "./state";
+import { type ServerPidFile, writeEndpoints } from "./state";
 
 export interface Redis {
     readonly host: string;
@@ -177,14 +177,5 @@ export function withCacheEndpoint(plan: StackPlan, cacheHost: string | undefined
 
 /** Adds the cache to `<state>/endpoints.json` (0600: it holds the password), keeping what else it holds. */
 export function writeCacheEndpoint(stateDir: string, redis: Redis): void {
-    const file = path.join(stateDir, "endpoints.json");
-    let endpoints: Record<string, unknown> = {};
-    try {
-        endpoints = JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, unknown>;
-    } catch {
-        // none yet
-    }
-    endpoints.cache = { host: redis.host, port: redis.port, tls: true, ca: redis.certs.ca, password: redis.password };
-    fs.writeFileSync(`${file}.tmp`, `${JSON.stringify(endpoints, null, 2)}\n`, { mode: 0o600 });
-    fs.renameSync(`${file}.tmp`, file);
+    writeEndpoints(stateDir, { cache: { host: redis.host, port: redis.port, tls: true, ca: redis.certs.ca, password: redis.password } });
 }

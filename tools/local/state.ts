@@ -205,3 +205,20 @@ export async function stopLeftovers(dir: string, servers: readonly ServerPidFile
     }
     return found;
 }
+
+/** `<state>/endpoints.json`: the fleet's database, cache and S3 endpoints and local credentials (0600). */
+export const ENDPOINTS_FILE = "endpoints.json";
+
+/** Merges `entries` into <state>/endpoints.json (0600): the fleet's endpoints and local credentials. */
+export function writeEndpoints(stateDir: string, entries: Record<string, unknown>): void {
+    const file = path.join(stateDir, ENDPOINTS_FILE);
+    let current: Record<string, unknown> = {};
+    try {
+        current = JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, unknown>;
+    } catch {
+        // first writer
+    }
+    fs.writeFileSync(`${file}.tmp`, `${JSON.stringify({ ...current, ...entries }, null, 2)}\n`, { mode: 0o600 });
+    fs.chmodSync(`${file}.tmp`, 0o600);
+    fs.renameSync(`${file}.tmp`, file);
+}

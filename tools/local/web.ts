@@ -59,7 +59,13 @@ export function assembleDocroot(dest: string, excludeThemes: readonly string[] =
  * The image's environment: its Dockerfile's ENV (the settings folder and the site index, which
  * pods.ts moves under the pod's mounts) as defaults, and this machine's docroot, CA bundle and port.
  */
-export function imageEnvironment(local: { docroot: string; ca: string; port: number; cacheCa?: string }): ImageEnv {
+export function imageEnvironment(local: {
+    docroot: string;
+    ca: string;
+    port: number;
+    cacheCa?: string;
+    extra?: Readonly<Record<string, string>>;
+}): ImageEnv {
     const dockerfile = fs.readFileSync(path.join(IMAGE_DIR, "Dockerfile"), "utf8").replace(/\\\n/g, " ");
     const defaults: Record<string, string> = {};
     for (const line of dockerfile.split("\n").filter((l) => /^ENV\s/.test(l))) {
@@ -74,6 +80,10 @@ export function imageEnvironment(local: { docroot: string; ca: string; port: num
             WP_PLATFORM_DB_CA: local.ca,
             WP_PLATFORM_PORT: String(local.port),
             ...(local.cacheCa ? { WP_PLATFORM_CACHE_CA: local.cacheCa } : {}),
+            // The SDK for the media plugin (uploads.php, mu-plugins): image/vendor, from the same lock.
+            WP_PLATFORM_VENDOR_DIR: path.join(IMAGE_DIR, "vendor"),
+            // The local S3 server (s3.ts), through the SDK's standard environment.
+            ...local.extra,
         },
     };
 }
@@ -138,8 +148,10 @@ export async function startWeb(services: Services, options: WebOptions): Promise
     const nginxBin = findProgram(["nginx"], "nginx");
     const logDir = path.join(webDir, "log");
     const root = isRoot() ? ["--allow-to-run-as-root"] : [];
+    // The pool passes on only the variables php-fpm.conf names (media: AWS_*, WP_PLATFORM_S3_ENDPOINT).
     const fpm = services.start("php-fpm", fpmBin, ["--nodaemonize", "--fpm-config", path.join(confDir, "php-fpm.conf"), ...root], {
         log: path.join(logDir, "php-fpm.out"),
+        env: { ...process.env, ...env },
     });
     const nginx = services.start("nginx", nginxBin, ["-e", path.join(logDir, "nginx-error.log"), "-c", path.join(confDir, "nginx.conf")], {
         log: path.join(logDir, "nginx.out"),

@@ -2,7 +2,8 @@
 // Job environment, written by the fleet into its state folder once its Jobs have run. The
 // environment is the union of the site's Jobs' (the first Job's mounted settings, so the same file
 // its Jobs read), on this machine's paths; the settings file itself stays in the pods folder with
-// the Jobs' modes (0600). No secret is in the state file: passwords are only in the mounted file.
+// the Jobs' modes (0600). No secret of a site is in the state file: passwords are only in the
+// mounted file; the local S3 server's key is, as in endpoints.json (both 0600, this machine's only).
 import * as fs from "fs";
 import * as path from "path";
 import type { JobContext } from "./jobs";
