@@ -494,3 +494,5 @@ if ( null !== $wp_platform_job ) {
 }
 unset( $wp_platform_job );
 WP_CLI::add_command( 'platform', 'WP_Platform_Command' );
+// `wp platform cron-runner`, the cron runner's command: it runs with no site (WordPress unloaded).
+require_once __DIR__ . '/cron-runner.php';

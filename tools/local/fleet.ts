@@ -4,6 +4,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { type Certificates, makeCertificates } from "./certs";
+import { type CronOptions, type CronRunner, startCronRunners } from "./cron";
 import { type JobContext, runSiteJobs } from "./jobs";
 import { type MariaDB, mariadbPidFile, startMariaDB } from "./mariadb";
 import { Services, checkPortFree, freePort } from "./processes";
@@ -26,6 +27,8 @@ export interface FleetOptions {
     readonly fresh?: boolean;
     /** Stop after the MySQL objects and the web server, without running the Jobs (tests run them). */
     readonly skipJobs?: boolean;
+    /** The cron runners' interval and per-site limit; false: start no cron runner (tests that run events themselves). */
+    readonly cron?: CronOptions | false;
     /** Where started processes are tracked (default: a new one): a caller that stops on a signal passes its own. */
     readonly services?: Services;
     /** Reports progress, one line at a time. */
@@ -44,6 +47,8 @@ export interface Fleet {
     readonly services: Services;
     /** How Jobs run here: the e2e test runs them again with this. */
     readonly jobs: JobContext;
+    /** The cron runners started (one per color that serves a site), after the Jobs. */
+    readonly cron: readonly CronRunner[];
     /** Stops every process this fleet started. */
     stop(): Promise<void>;
 }
@@ -132,11 +137,16 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
         }
         // For `npm run wp`: each site's Job environment, once the sites are there.
         writeWpCliState(stateDir, plan, jobs);
+        const cron =
+            options.cron === false || options.skipJobs
+                ? []
+                : startCronRunners(services, { plan, stateDir, imageEnv, path: jobs.path }, options.cron);
+        for (const runner of cron) log(`cron: ${runner.service.name} runs the ${runner.color} sites' events; log ${shown(runner.log)}`);
         const stop = async () => {
             await services.stopAll();
             lock.release();
         };
-        return { url: `http://127.0.0.1:${port}`, port, stateDir, plan, certs, db, web, services, jobs, stop };
+        return { url: `http://127.0.0.1:${port}`, port, stateDir, plan, certs, db, web, services, jobs, cron, stop };
     } catch (e) {
         await services.stopAll();
         lock.release();

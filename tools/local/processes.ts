@@ -22,7 +22,7 @@ export class Services {
         name: string,
         command: string,
         args: readonly string[],
-        options: { log: string; env?: NodeJS.ProcessEnv; cwd?: string },
+        options: { log: string; env?: NodeJS.ProcessEnv; cwd?: string; uid?: number; gid?: number },
     ): Service {
         const out = fs.openSync(options.log, "a");
         // Its own process group: a Ctrl-C in the terminal reaches `npm run local`, which stops the
@@ -31,6 +31,8 @@ export class Services {
             stdio: ["ignore", out, out],
             env: options.env ?? process.env,
             cwd: options.cwd,
+            uid: options.uid,
+            gid: options.gid,
             detached: true,
         });
         fs.closeSync(out);
