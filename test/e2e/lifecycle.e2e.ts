@@ -1,15 +1,17 @@
 // End to end, a site's life after install on the local fleet (tools/local/): the cron runner of
 // each color (`wp platform cron-runner`, as components/release.ts registers it) running the due
-// events with no visitor. Its own fleet and sites (fixtures/lifecycle/sites): news and
-// faulty on blue, greens on green. The test-only mu-plugin of fixtures/lifecycle is
-// copied into this fleet's docroot; the image never ships it.
+// events with no visitor, verify loading the home page as a visitor would, and upgrade-db's
+// backup before `wp core update-db`. Its own fleet and sites (fixtures/lifecycle/sites): news and
+// faulty on blue, greens on green. The test-only mu-plugin and theme of fixtures/lifecycle are
+// copied into this fleet's docroot; the image never ships them.
 import { expect } from "chai";
 import { type ChildProcess, spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import * as zlib from "zlib";
 import { type Fleet, startFleet } from "../../tools/local/fleet";
-import { rootEnv } from "../../tools/local/jobs";
+import { type JobResult, findJob, rootEnv, runJob } from "../../tools/local/jobs";
 import { freePort } from "../../tools/local/processes";
 import type { SitePlan } from "../../tools/local/program";
 import { IMAGE_BIN } from "../../tools/local/web";
@@ -17,6 +19,7 @@ import { readWpCliState } from "../../tools/local/wp-cli";
 
 const FIXTURES = path.join(__dirname, "fixtures", "lifecycle");
 const STACK = "stg";
+const host = (id: string) => `${id}.cloud2-stg.example.com`;
 /** The cron runners' round and per-site limit here: short, so the test waits little. */
 const INTERVAL = 2;
 const SITE_TIMEOUT = 4;
@@ -37,7 +40,7 @@ async function waitFor(what: string, ready: () => boolean, timeoutMs = 30_000, s
     }
 }
 
-describe("a site's lifecycle on the local fleet: cron", function () {
+describe("a site's lifecycle on the local fleet: cron, verify as a visitor, upgrade-db", function () {
     let fleet: Fleet;
     let stateDir: string;
     let scheduled: { news: string; greens: string };
@@ -57,6 +60,7 @@ describe("a site's lifecycle on the local fleet: cron", function () {
         const content = path.join(stateDir, "wordpress", "wp-content");
         fs.mkdirSync(path.join(content, "mu-plugins"), { recursive: true });
         fs.copyFileSync(path.join(FIXTURES, "mu-plugins", "e2e-cron-faults.php"), path.join(content, "mu-plugins", "e2e-cron-faults.php"));
+        fs.cpSync(path.join(FIXTURES, "themes", "e2e-fatal"), path.join(content, "themes", "e2e-fatal"), { recursive: true });
         // WordPress's cron option is read, changed and written whole by every process that schedules
         // or runs an event, with no lock: a post scheduled while a run of its site saves the option
         // can lose its event (WordPress's own race, with wp-cron.php as much). The runners' first
@@ -218,6 +222,123 @@ describe("a site's lifecycle on the local fleet: cron", function () {
                 });
             } finally {
                 setFault("faulty", undefined);
+            }
+        });
+    });
+
+    describe("verify loads the home page as a visitor would", () => {
+        const verify = (id: string, extraEnv: Record<string, string> = {}): Promise<JobResult> =>
+            runJob(findJob(site(id), "verify"), fleet.jobs, extraEnv);
+
+        it("passes for a working site, having fetched its page through its color's Service", async () => {
+            const r = await verify("news");
+            expect(r.code, r.stderr).to.equal(0);
+            expect(r.stdout).to.match(
+                new RegExp(`page: GET http://127\\.0\\.0\\.1:${fleet.port}/ with Host ${host("news")}: 200, site news`),
+            );
+        });
+
+        it("fails for a theme that dies rendering the page, where every earlier check passes", async () => {
+            sql("faulty", "UPDATE wp_options SET option_value = 'e2e-fatal' WHERE option_name IN ('stylesheet', 'template')");
+            try {
+                const r = await verify("faulty", { WP_THEME: "e2e-fatal" });
+                expect(r.code).to.equal(1);
+                // Today's checks (database, install, admin, URLs, theme in the image and active) pass ...
+                expect(r.stdout).to.include("verify: theme: e2e-fatal is in the image and active");
+                // ... and the page fails.
+                expect(r.stderr).to.match(/Error: home page: GET .* with Host faulty\.cloud2-stg\.example\.com answered 500/);
+            } finally {
+                sql("faulty", "UPDATE wp_options SET option_value = 'twentytwentytwo' WHERE option_name IN ('stylesheet', 'template')");
+            }
+            const again = await verify("faulty");
+            expect(again.code, again.stderr).to.equal(0);
+        });
+
+        it("fails when the site's host serves another site's page", async () => {
+            const pod = fleet.plan.serving[0];
+            const mount = Object.keys(pod.mounts).find((m) => "sites.json" in pod.mounts[m])!;
+            const file = path.join(fleet.web.root, mount, "sites.json");
+            const original = fs.readFileSync(file, "utf8");
+            const index = JSON.parse(original) as { hosts: Record<string, Record<string, unknown>> };
+            index.hosts[host("faulty")] = { ...index.hosts[host("news")], canonical: host("faulty") };
+            fs.writeFileSync(file, JSON.stringify(index));
+            try {
+                const r = await verify("faulty");
+                expect(r.code).to.equal(1);
+                expect(r.stderr).to.include("is the page of site news, not faulty (its host is mapped to another site)");
+            } finally {
+                fs.writeFileSync(file, original);
+            }
+        });
+    });
+
+    describe("upgrade-db", () => {
+        const backups = () => path.join(stateDir, "backups", "news");
+        /** The command the upgrade Job will run, with the site's Job environment and settings. */
+        const upgradeDb = (): Promise<JobResult> => {
+            const verifyJob = findJob(site("news"), "verify");
+            return runJob(
+                { ...verifyJob, name: "news.upgrade-db", job: "upgrade-db", argv: ["wp", "platform", "upgrade-db"] },
+                fleet.jobs,
+                {
+                    WP_PLATFORM_BACKUP_URL: backups(),
+                },
+            );
+        };
+        const dbVersion = () => sql("news", "SELECT option_value FROM wp_options WHERE option_name = 'db_version'");
+        const versionFile = () => fs.readFileSync(path.join(stateDir, "wordpress", "wp-includes", "version.php"), "utf8");
+        const coreDb = () => /\$wp_db_version = (\d+);/.exec(versionFile())![1];
+        const core = () => /\$wp_version = '([^']+)'/.exec(versionFile())![1];
+        const OLD = "51917";
+
+        it("makes no backup when the schema is this core's", async () => {
+            const r = await upgradeDb();
+            expect(r.code, r.stderr).to.equal(0);
+            expect(r.stdout).to.include(`db version ${coreDb()} is this core's`);
+            expect(r.stdout).to.include("no update needed, no backup");
+            expect(fs.existsSync(backups())).to.equal(false);
+        });
+
+        it("backs up an older schema, then updates it; the backup restores the site's tables as they were", async () => {
+            sql("news", `UPDATE wp_options SET option_value = '${OLD}' WHERE option_name = 'db_version'`);
+            const r = await upgradeDb();
+            expect(r.code, r.stderr).to.equal(0);
+            expect(dbVersion()).to.equal(coreDb());
+            const files = fs.readdirSync(backups());
+            expect(files).to.have.length(1);
+            expect(files[0]).to.match(new RegExp(`^\\d{8}T\\d{6}Z-db${OLD}-wp${core().replace(/\./g, "\\.")}\\.sql\\.gz$`));
+            expect(r.stdout).to.include(`backup: ${path.join(backups(), files[0])}`);
+            const dump = zlib.gunzipSync(fs.readFileSync(path.join(backups(), files[0]))).toString("utf8");
+            for (const table of ["wp_options", "wp_posts", "wp_users", "wp_usermeta"]) {
+                expect(dump).to.include(`CREATE TABLE \`${table}\``);
+                expect(dump).to.include(`INSERT INTO \`${table}\` VALUES`);
+            }
+            expect(dump).to.include("E2E scheduled news");
+
+            // A second run: nothing to do, no backup.
+            const second = await upgradeDb();
+            expect(second.code, second.stderr).to.equal(0);
+            expect(second.stdout).to.include("no update needed, no backup");
+            expect(fs.readdirSync(backups())).to.have.length(1);
+
+            // The restore of image/README.md, as the site's own user over TLS: the old schema is back.
+            const s = site("news");
+            const restored = fleet.db.as(s.user.user, s.user.plaintextPassword!, dump, { database: s.database.name });
+            expect(restored.ok, restored.output).to.equal(true);
+            expect(dbVersion()).to.equal(OLD);
+            expect((await upgradeDb()).code).to.equal(0);
+            expect(dbVersion()).to.equal(coreDb());
+        });
+
+        it("refuses a database newer than this core: that is a restore, not an upgrade", async () => {
+            const real = dbVersion();
+            sql("news", `UPDATE wp_options SET option_value = '${Number(real) + 1000}' WHERE option_name = 'db_version'`);
+            try {
+                const r = await upgradeDb();
+                expect(r.code).to.equal(1);
+                expect(r.stderr).to.include(`newer than this core's ${real}`);
+            } finally {
+                sql("news", `UPDATE wp_options SET option_value = '${real}' WHERE option_name = 'db_version'`);
             }
         });
     });

@@ -124,7 +124,10 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
 
         installImageVendor();
         const docroot = assembleDocroot(path.join(stateDir, "wordpress"));
-        const imageEnv = imageEnvironment({ docroot, ca: certs.ca, port });
+        const image = imageEnvironment({ docroot, ca: certs.ca, port });
+        // verify's GET goes through its color's Service (WP_PLATFORM_SERVICE_URL): here the one
+        // nginx serves both colors.
+        const imageEnv = { ...image, local: { ...image.local, WP_PLATFORM_SERVICE_URL: `http://127.0.0.1:${port}` } };
         const podsDir = path.join(stateDir, "pods");
         const web = await startWeb(services, { plan, stateDir, podsDir, imageEnv, port });
         log(`web: nginx and php-fpm on 127.0.0.1:${port}`);
