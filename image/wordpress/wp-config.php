@@ -258,6 +258,9 @@ function wp_platform_resolve_site(): array {
 		define( 'WP_HOME', "$scheme://$host" );
 		define( 'WP_SITEURL', "$scheme://$host" );
 	}
+	// Whose page this is, on every WordPress response of the site: the verify Job's GET fails on a
+	// page of another site (a Host mapped wrong), whatever the theme prints.
+	header( "X-WP-Platform-Site: $id" );
 	return array(
 		'id'       => $id,
 		'settings' => $settings,

@@ -1,16 +1,21 @@
 <?php
 /**
- * `wp platform <install|activate-theme|verify|flush-caches>`: the commands of a site's Jobs
+ * `wp platform <install|activate-theme|verify|flush-caches|upgrade-db>`: the commands of a site's Jobs
  * (docs/image.md), a WP-CLI package of the image loaded by wp-cli.yml's `require:`.
  *
  * Each reads only the Job's environment and the site's mounted settings file, which wp-config.php
  * resolves from WP_SITE_ID (the admin password comes from that file, never argv or env). They use
- * WordPress's own API, never send mail and never make an HTTP request. Output: one line per step
+ * WordPress's own API, never send mail, and make no HTTP request but verify's one GET of the site's
+ * home through its color's Service (WP_PLATFORM_SERVICE_URL), as a visitor. Output: one line per step
  * on stdout; on failure one line `Error: <reason>` on stderr and exit 1 (WP-CLI's convention).
  *
  * Environment besides the contract's:
  *   WP_PLATFORM_DB_WAIT_SECONDS  how long install waits for the database to accept the site
  *                                user's TLS connection (default 300; the other Jobs try once)
+ *   WP_PLATFORM_SERVICE_URL      verify: the Service of the color under test, e.g.
+ *                                http://blue.wp-platform.svc.cluster.local
+ *   WP_PLATFORM_BACKUP_URL       upgrade-db: the folder its backup goes to, a path or a stream URL
+ *                                (s3://<bucket>/sites/<id>/backups once the S3 wrapper is loaded)
  *
  * install is idempotent and resumable: every step can run again, the steps that write rows run in
  * one transaction each (a kill rolls the step back), the sample content is written with its own
@@ -228,6 +233,16 @@ class WP_Platform_Command extends WP_CLI_Command {
 	 */
 	public function verify( $args = array(), $assoc_args = array() ) {
 		$this->run( $args, $assoc_args, array( $this, 'do_verify' ) );
+	}
+
+	/**
+	 * When this core's schema is newer than the site's database: backs the database up to
+	 * WP_PLATFORM_BACKUP_URL, then runs `wp core update-db`. Otherwise says so and does nothing.
+	 *
+	 * @subcommand upgrade-db
+	 */
+	public function upgrade_db( $args = array(), $assoc_args = array() ) {
+		$this->run( $args, $assoc_args, array( $this, 'do_upgrade_db' ) );
 	}
 
 	/**
@@ -486,8 +501,196 @@ class WP_Platform_Command extends WP_CLI_Command {
 			throw new WP_Platform_Job_Error( 'active theme is ' . json_encode( $active ) . ", expected $slug" );
 		}
 		wp_platform_say( "theme: $slug is in the image and active" );
+
+		// The home page as a visitor gets it, through the Service of the color under test: theme
+		// and plugins running for real (not WP_INSTALLING, as this process is), and this site's.
+		$request  = wp_platform_home_request( wp_platform_job_env( 'WP_PLATFORM_SERVICE_URL' ), $url );
+		$response = wp_platform_http_get( $request );
+		$problem  = wp_platform_page_problem( $response['status'], $response['headers'], $response['body'], WP_PLATFORM_SITE_ID );
+		$what     = "GET {$request['url']} with Host {$request['host']}";
+		if ( null !== $problem ) {
+			throw new WP_Platform_Job_Error( "home page: $what $problem" );
+		}
+		wp_platform_say( "page: $what: 200, site " . WP_PLATFORM_SITE_ID . ', ' . strlen( $response['body'] ) . ' bytes' );
 		$this->ok();
 	}
+
+	public function do_upgrade_db(): void {
+		global $wp_db_version, $wp_version;
+		$folder = wp_platform_job_env( 'WP_PLATFORM_BACKUP_URL' );
+		wp_platform_say( "database: connected over TLS ({$GLOBALS['wp_platform_cipher']})" );
+		if ( ! wp_platform_is_installed() ) {
+			throw new WP_Platform_Job_Error( 'site is not installed: nothing to upgrade' );
+		}
+		$stored = (int) wp_platform_stored_option( 'db_version' );
+		$core   = (int) $wp_db_version;
+		if ( 'current' === wp_platform_schema_plan( $stored, $core ) ) {
+			wp_platform_say( "schema: db version $stored is this core's (WordPress $wp_version): no update needed, no backup" );
+			$this->ok();
+			return;
+		}
+		wp_platform_say( "schema: db version $stored, this core (WordPress $wp_version) has $core: backup, then update-db" );
+		// No cron runner runs the site's events on a half-upgraded schema: hold its cron lock
+		// (cron-lock.php) until this process exits.
+		require_once __DIR__ . '/cron-lib.php';
+		global $wpdb;
+		$lock = wp_platform_cron_lock_name( WP_PLATFORM_SITE_ID );
+		if ( '1' !== (string) $wpdb->get_var( $wpdb->prepare( 'SELECT GET_LOCK(%s, %d)', $lock, 300 ) ) ) {
+			throw new WP_Platform_Job_Error( "cannot take the lock $lock in 300s: a cron run of the site holds it" );
+		}
+		$file  = wp_platform_backup_name( $folder, time(), $stored, (string) $wp_version );
+		$stats = wp_platform_dump_database( $file );
+		wp_platform_say( "backup: $file ({$stats['tables']} tables, {$stats['rows']} rows, {$stats['bytes']} bytes gzipped)" );
+		WP_CLI::run_command( array( 'core', 'update-db' ) );
+		$now = (int) wp_platform_stored_option( 'db_version' );
+		if ( $now !== $core ) {
+			throw new WP_Platform_Job_Error( "update-db: db version is $now, expected $core; the backup is $file" );
+		}
+		wp_platform_say( "schema: db version $stored -> $core" );
+		$this->ok();
+	}
+}
+
+/**
+ * One GET with curl (not WordPress's HTTP API, which the Jobs block): no redirect followed.
+ *
+ * @return array{status: int, headers: array<string, string>, body: string}
+ */
+function wp_platform_http_get( array $request, int $timeout = 30 ): array {
+	$headers = array();
+	$ch      = curl_init( $request['url'] );
+	curl_setopt_array(
+		$ch,
+		array(
+			CURLOPT_RETURNTRANSFER => true,
+			CURLOPT_FOLLOWLOCATION => false,
+			CURLOPT_CONNECTTIMEOUT => 10,
+			CURLOPT_TIMEOUT        => $timeout,
+			CURLOPT_HTTPHEADER     => array( "Host: {$request['host']}", "X-Forwarded-Proto: {$request['proto']}", 'User-Agent: wp-platform-verify' ),
+			CURLOPT_HEADERFUNCTION => function ( $ch, $line ) use ( &$headers ) {
+				$parts = explode( ':', $line, 2 );
+				if ( 2 === count( $parts ) ) {
+					$headers[ strtolower( trim( $parts[0] ) ) ] = trim( $parts[1] );
+				}
+				return strlen( $line );
+			},
+		)
+	);
+	$body = curl_exec( $ch );
+	if ( false === $body ) {
+		$error = curl_error( $ch );
+		curl_close( $ch );
+		throw new WP_Platform_Job_Error( "home page: GET {$request['url']} with Host {$request['host']}: $error" );
+	}
+	$status = (int) curl_getinfo( $ch, CURLINFO_RESPONSE_CODE );
+	curl_close( $ch );
+	return array(
+		'status'  => $status,
+		'headers' => $headers,
+		'body'    => (string) $body,
+	);
+}
+
+/**
+ * Writes the site's database to $file as gzipped SQL (what mysqldump writes: DROP TABLE IF EXISTS,
+ * CREATE TABLE, INSERTs, one statement a line for the rows), from one consistent snapshot, over
+ * the site user's own verified TLS connection. Through PHP streams: $file is a path or any stream
+ * URL (s3:// once the S3 wrapper is registered). Written to `<file>.partial`, renamed when whole:
+ * a killed backup never looks like a good one. Only base tables (WordPress has no views, triggers
+ * or routines). Restore: image/README.md.
+ *
+ * @return array{tables: int, rows: int, bytes: int}
+ */
+function wp_platform_dump_database( string $file ): array {
+	$dbh   = mysqli_init();
+	$error = wp_platform_db_connect( $dbh, DB_HOST, DB_USER, DB_PASSWORD, DB_NAME );
+	if ( null !== $error ) {
+		throw new WP_Platform_Job_Error( "backup: $error" );
+	}
+	$query = function ( string $sql, int $mode = MYSQLI_STORE_RESULT ) use ( $dbh ) {
+		$result = mysqli_query( $dbh, $sql, $mode );
+		if ( false === $result ) {
+			throw new WP_Platform_Job_Error( 'backup: ' . mysqli_error( $dbh ) . " (in: $sql)" );
+		}
+		return $result;
+	};
+	mysqli_set_charset( $dbh, 'utf8mb4' );
+	$query( 'SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ' );
+	$query( 'START TRANSACTION WITH CONSISTENT SNAPSHOT' );
+	$tables = array_map( fn( $r ) => $r[0], mysqli_fetch_all( $query( "SHOW FULL TABLES WHERE Table_type = 'BASE TABLE'" ) ) );
+
+	if ( ! preg_match( '#^[a-z][a-z0-9+.-]*://#i', $file ) && ! is_dir( dirname( $file ) ) && ! @mkdir( dirname( $file ), 0700, true ) ) {
+		throw new WP_Platform_Job_Error( 'backup: cannot create the folder ' . dirname( $file ) );
+	}
+	$partial = "$file.partial";
+	$out     = @fopen( $partial, 'wb' );
+	if ( false === $out ) {
+		throw new WP_Platform_Job_Error( "backup: cannot open $partial for writing" );
+	}
+	$zip   = deflate_init( ZLIB_ENCODING_GZIP, array( 'level' => 6 ) );
+	$bytes = 0;
+	$put   = function ( string $data, int $flush = ZLIB_NO_FLUSH ) use ( $out, $zip, &$bytes, $partial ) {
+		$chunk = deflate_add( $zip, $data, $flush );
+		while ( '' !== $chunk ) {
+			$written = fwrite( $out, $chunk );
+			if ( false === $written || 0 === $written ) {
+				throw new WP_Platform_Job_Error( "backup: cannot write to $partial" );
+			}
+			$bytes += $written;
+			$chunk  = (string) substr( $chunk, $written );
+		}
+	};
+	$rows = 0;
+	try {
+		$put( '-- wp-platform backup of database ' . DB_NAME . ' (site ' . WP_PLATFORM_SITE_ID . '), ' . gmdate( 'c' ) . "\n" );
+		$put( "SET NAMES utf8mb4;\nSET FOREIGN_KEY_CHECKS=0;\nSET UNIQUE_CHECKS=0;\nSET SQL_MODE='NO_AUTO_VALUE_ON_ZERO';\n" );
+		$escape = fn( $v ) => mysqli_real_escape_string( $dbh, $v );
+		foreach ( $tables as $table ) {
+			$name   = '`' . str_replace( '`', '``', $table ) . '`';
+			$create = mysqli_fetch_row( $query( "SHOW CREATE TABLE $name" ) )[1];
+			$put( "\nDROP TABLE IF EXISTS $name;\n$create;\n" );
+			$result = $query( "SELECT * FROM $name", MYSQLI_USE_RESULT );
+			$fields = mysqli_fetch_fields( $result );
+			$batch  = '';
+			while ( $row = mysqli_fetch_row( $result ) ) {
+				$values = array();
+				foreach ( $row as $i => $value ) {
+					$values[] = wp_platform_sql_value( $value, $fields[ $i ]->type, $fields[ $i ]->charsetnr, $escape );
+				}
+				$batch .= ( '' === $batch ? "INSERT INTO $name VALUES " : ',' ) . '(' . implode( ',', $values ) . ')';
+				++$rows;
+				if ( strlen( $batch ) > 512 * 1024 ) {
+					$put( "$batch;\n" );
+					$batch = '';
+				}
+			}
+			mysqli_free_result( $result );
+			if ( '' !== $batch ) {
+				$put( "$batch;\n" );
+			}
+		}
+		$put( "\n-- wp-platform backup complete: " . count( $tables ) . " tables, $rows rows\n", ZLIB_FINISH );
+		if ( ! fclose( $out ) ) {
+			throw new WP_Platform_Job_Error( "backup: cannot finish writing $partial" );
+		}
+	} catch ( Throwable $e ) {
+		if ( is_resource( $out ) ) {
+			fclose( $out );
+		}
+		@unlink( $partial );
+		throw $e;
+	} finally {
+		mysqli_query( $dbh, 'COMMIT' );
+		mysqli_close( $dbh );
+	}
+	if ( ! @rename( $partial, $file ) ) {
+		throw new WP_Platform_Job_Error( "backup: cannot rename $partial to $file" );
+	}
+	return array(
+		'tables' => count( $tables ),
+		'rows'   => $rows,
+		'bytes'  => $bytes,
+	);
 }
 
 $wp_platform_job = wp_platform_current_job();
@@ -496,3 +699,5 @@ if ( null !== $wp_platform_job ) {
 }
 unset( $wp_platform_job );
 WP_CLI::add_command( 'platform', 'WP_Platform_Command' );
+// `wp platform cron-runner`, the cron runner's command: it runs with no site (WordPress unloaded).
+require_once __DIR__ . '/cron-runner.php';

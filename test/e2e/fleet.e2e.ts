@@ -68,7 +68,8 @@ describe("the local fleet, end to end", function () {
         // As .local/<stack> is made: run as root, nginx's workers run as another user, and must
         // reach PHP-FPM's socket inside (mkdtemp makes a folder only its owner may enter).
         fs.chmodSync(stateDir, 0o755);
-        fleet = await startFleet({ stack: STACK, sitesDir: FIXTURES, port: await freePort(), stateDir, fresh: true });
+        // No cron runner: these tests run (and count on nothing else running) the sites' events.
+        fleet = await startFleet({ stack: STACK, sitesDir: FIXTURES, port: await freePort(), stateDir, fresh: true, cron: false });
         db = fleet.db;
         console.log(`      fleet ready in ${((Date.now() - started) / 1000).toFixed(1)}s`);
     });

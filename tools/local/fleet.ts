@@ -4,6 +4,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { type Certificates, makeCertificates } from "./certs";
+import { type CronOptions, type CronRunner, startCronRunners } from "./cron";
 import { type JobContext, runSiteJobs } from "./jobs";
 import { type MariaDB, mariadbPidFile, startMariaDB } from "./mariadb";
 import { Services, checkPortFree, freePort } from "./processes";
@@ -28,6 +29,8 @@ export interface FleetOptions {
     readonly fresh?: boolean;
     /** Stop after the MySQL objects and the web server, without running the Jobs (tests run them). */
     readonly skipJobs?: boolean;
+    /** The cron runners' interval and per-site limit; false: start no cron runner (tests that run events themselves). */
+    readonly cron?: CronOptions | false;
     /** Where started processes are tracked (default: a new one): a caller that stops on a signal passes its own. */
     readonly services?: Services;
     /** Reports progress, one line at a time. */
@@ -50,6 +53,8 @@ export interface Fleet {
     readonly services: Services;
     /** How Jobs run here: the e2e test runs them again with this. */
     readonly jobs: JobContext;
+    /** The cron runners started (one per color that serves a site), after the Jobs. */
+    readonly cron: readonly CronRunner[];
     /** Stops every process this fleet started. */
     stop(): Promise<void>;
 }
@@ -133,7 +138,10 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
 
         installImageVendor();
         const docroot = assembleDocroot(path.join(stateDir, "wordpress"));
-        const imageEnv = imageEnvironment({ docroot, ca: certs.ca, port, cacheCa: cache.certs.ca, extra: s3.env });
+        const image = imageEnvironment({ docroot, ca: certs.ca, port, cacheCa: cache.certs.ca, extra: s3.env });
+        // verify's GET goes through its color's Service (WP_PLATFORM_SERVICE_URL): here the one
+        // nginx serves both colors.
+        const imageEnv = { ...image, local: { ...image.local, WP_PLATFORM_SERVICE_URL: `http://127.0.0.1:${port}` } };
         const podsDir = path.join(stateDir, "pods");
         const web = await startWeb(services, { plan, stateDir, podsDir, imageEnv, port });
         log(`web: nginx and php-fpm on 127.0.0.1:${port}`);
@@ -146,11 +154,16 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
         }
         // For `npm run wp`: each site's Job environment, once the sites are there.
         writeWpCliState(stateDir, plan, jobs);
+        const cron =
+            options.cron === false || options.skipJobs
+                ? []
+                : startCronRunners(services, { plan, stateDir, imageEnv, path: jobs.path }, options.cron);
+        for (const runner of cron) log(`cron: ${runner.service.name} runs the ${runner.color} sites' events; log ${shown(runner.log)}`);
         const stop = async () => {
             await services.stopAll();
             lock.release();
         };
-        return { url: `http://127.0.0.1:${port}`, port, stateDir, plan, certs, db, cache, web, s3, services, jobs, stop };
+        return { url: `http://127.0.0.1:${port}`, port, stateDir, plan, certs, db, cache, web, s3, services, jobs, cron, stop };
     } catch (e) {
         await services.stopAll();
         lock.release();

@@ -31,7 +31,7 @@ export class Services {
             stdio: ["ignore", out, out],
             env: options.env ?? process.env,
             cwd: options.cwd,
-            // Another user (Redis and the S3 server, when started by root).
+            // Another user (Redis, the S3 server and the cron runners, when started by root).
             uid: options.uid,
             gid: options.gid,
             detached: true,

@@ -22,6 +22,8 @@ export interface Pod {
     readonly env: Readonly<Record<string, string>>;
     /** mountPath -> file name -> content: each volume as the kubelet writes it. */
     readonly mounts: Readonly<Record<string, Readonly<Record<string, string>>>>;
+    /** A Deployment's `spec.replicas`, when it sets one (the web pods' count is the autoscaler's). */
+    readonly replicas?: number;
 }
 
 export interface Job extends Pod {
@@ -90,9 +92,10 @@ export function planOf(stack: string, run: ProgramRun): StackPlan {
             jobs,
         };
     });
-    const serving = run
-        .ofType("kubernetes:apps/v1:Deployment")
-        .map((d) => podOf(d.inputs.metadata.name, d.inputs.metadata.namespace, d.inputs.spec.template.spec, objects));
+    const serving = run.ofType("kubernetes:apps/v1:Deployment").map((d) => ({
+        ...podOf(d.inputs.metadata.name, d.inputs.metadata.namespace, d.inputs.spec.template.spec, objects),
+        ...(typeof d.inputs.spec.replicas === "number" ? { replicas: d.inputs.spec.replicas } : {}),
+    }));
     const databaseHost = run.outputs.databaseHost;
     if (typeof databaseHost !== "string") throw new PlanError("the program exports no databaseHost: cannot tell which host to replace");
     const cacheHost = typeof run.outputs.cacheEndpoint === "string" ? run.outputs.cacheEndpoint : undefined;
