@@ -7,7 +7,9 @@ import { type Certificates, makeCertificates } from "./certs";
 import { type JobContext, runSiteJobs } from "./jobs";
 import { type MariaDB, mariadbPidFile, startMariaDB } from "./mariadb";
 import { Services, checkPortFree, freePort } from "./processes";
-import { type StackPlan, readStack, withDatabaseHost } from "./program";
+import { type Pod, type StackPlan, readStack, withDatabaseHost } from "./program";
+import { SITE_INDEX_FILE } from "../../src/naming";
+import { compareText } from "../../src/text";
 import { provisionSites } from "./provision";
 import { LOCK_FILE, type ServerPidFile, lockState, stopLeftovers } from "./state";
 import { IMAGE_BIN, type Web, assembleDocroot, imageEnvironment, installImageVendor, startWeb, webPidFiles } from "./web";
@@ -18,7 +20,7 @@ export interface FleetOptions {
     readonly stack: string;
     /** Folder of site files (default: the stack's sitesDir). */
     readonly sitesDir?: string;
-    /** Port nginx listens on (127.0.0.1). */
+    /** Port the first color's nginx listens on (127.0.0.1); the next color's is the next port. */
     readonly port?: number;
     /** State folder (default .local/<stack>): MariaDB's data, certificates, docroot, pods' files. */
     readonly stateDir?: string;
@@ -32,9 +34,24 @@ export interface FleetOptions {
     readonly log?: (line: string) => void;
 }
 
+/** One color's web server: its Deployment's pod on this machine, with that pod's WP_PLATFORM_COLOR. */
+export interface ColorWeb {
+    readonly color: string;
+    /** Its Deployment's name. */
+    readonly pod: string;
+    readonly port: number;
+    readonly url: string;
+    readonly web: Web;
+}
+
 export interface Fleet {
+    /** The first color's web server (blue's): `webs[0]`. */
     readonly url: string;
     readonly port: number;
+    /** One web server per color (per Deployment), by color. */
+    readonly webs: readonly ColorWeb[];
+    /** The port of the web server that serves `host` (its color in the site index); the first for an unknown host. */
+    portOf(host: string): number;
     readonly stateDir: string;
     /** The plan with the local database host: what the Jobs and pods got. */
     readonly plan: StackPlan;
@@ -55,6 +72,21 @@ export function defaultStateDir(stack: string): string {
 }
 
 const MYSQL_STATE = "mysql-state.json";
+
+/** A Deployment's color: its WP_PLATFORM_COLOR, as its pods get it. */
+function colorOf(pod: Pod): string {
+    const color = pod.env.WP_PLATFORM_COLOR;
+    if (!color) throw new Error(`${pod.name} sets no WP_PLATFORM_COLOR: cannot tell which hosts it serves`);
+    return color;
+}
+
+/** Host -> the color that serves it, from the site index the serving pods mount. */
+function indexColors(plan: StackPlan): Record<string, string> {
+    const index = plan.serving.flatMap((pod) => Object.values(pod.mounts)).find((files) => SITE_INDEX_FILE in files)?.[SITE_INDEX_FILE];
+    if (index === undefined) return {};
+    const hosts = (JSON.parse(index) as { hosts: Record<string, { color: string }> }).hosts;
+    return Object.fromEntries(Object.entries(hosts).map(([host, entry]) => [host, entry.color]));
+}
 
 /** The servers a fleet starts in `stateDir`, by their pid files, in the order to stop them. */
 export function serverPidFiles(stateDir: string): ServerPidFile[] {
@@ -106,8 +138,10 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
                 `stopped what a run killed earlier left running in ${shown(stateDir)}: ${left.map((l) => `${l.name} (pid ${l.pid})`).join(", ")}`,
             );
         }
-        await checkPortFree(port, "nginx");
         const programPlan = await readStack(options.stack, { sitesDir: options.sitesDir });
+        // The web Deployments: those that run the image's entrypoint (the cron runners have a command).
+        const pods = programPlan.serving.filter((p) => p.argv.length === 0).sort((a, b) => compareText(colorOf(a), colorOf(b)));
+        for (const [i] of pods.entries()) await checkPortFree(port + i, `nginx of ${colorOf(pods[i])}`);
         log(`program: ${programPlan.sites.length} site(s) in stack ${options.stack}`);
         if (options.fresh) log(freshStart(stateDir));
 
@@ -121,8 +155,15 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
         const docroot = assembleDocroot(path.join(stateDir, "wordpress"));
         const imageEnv = imageEnvironment({ docroot, ca: certs.ca, port });
         const podsDir = path.join(stateDir, "pods");
-        const web = await startWeb(services, { plan, stateDir, podsDir, imageEnv, port });
-        log(`web: nginx and php-fpm on 127.0.0.1:${port}`);
+        const webs: ColorWeb[] = [];
+        for (const [i, pod] of pods.entries()) {
+            const servingPod = plan.serving.find((p) => p.name === pod.name)!;
+            const web = await startWeb(services, { plan, stateDir, podsDir, imageEnv, port: port + i, pod: servingPod });
+            webs.push({ color: colorOf(pod), pod: pod.name, port: port + i, url: `http://127.0.0.1:${port + i}`, web });
+            log(`web: ${colorOf(pod)}: nginx and php-fpm on 127.0.0.1:${port + i}`);
+        }
+        const hostColors = indexColors(plan);
+        const portOf = (host: string): number => webs.find((w) => w.color === hostColors[host])?.port ?? webs[0].port;
         const jobs: JobContext = { podsDir, imageEnv, path: [IMAGE_BIN] };
         if (!options.skipJobs) {
             for (const site of plan.sites) {
@@ -136,7 +177,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
             await services.stopAll();
             lock.release();
         };
-        return { url: `http://127.0.0.1:${port}`, port, stateDir, plan, certs, db, web, services, jobs, stop };
+        return { url: webs[0].url, port: webs[0].port, webs, portOf, stateDir, plan, certs, db, web: webs[0].web, services, jobs, stop };
     } catch (e) {
         await services.stopAll();
         lock.release();

@@ -10,7 +10,7 @@ import { ROOT } from "../offline";
 import { findProgram } from "./mariadb";
 import { type ImageEnv, materialize } from "./pods";
 import { type Service, type Services, waitUntil } from "./processes";
-import type { StackPlan } from "./program";
+import type { Pod, StackPlan } from "./program";
 import type { ServerPidFile } from "./state";
 
 export const IMAGE_DIR = path.join(ROOT, "image");
@@ -85,34 +85,46 @@ export interface WebOptions {
     readonly podsDir: string;
     readonly imageEnv: ImageEnv;
     readonly port: number;
+    /** The Deployment this web server stands for (default: the first the program registers). */
+    readonly pod?: Pod;
 }
 
-/** The web server's state (config, sockets, pid files, logs) in the state folder. */
-const webDirOf = (stateDir: string): string => path.join(stateDir, "web");
+/** The web servers' state in the state folder: one folder per Deployment (config, sockets, pid files, logs). */
+const webDirOf = (stateDir: string, pod: string): string => path.join(stateDir, "web", pod);
 
 /**
- * nginx's and PHP-FPM's pid files (render-config.sh puts them in <state>/run), nginx first: the
- * order to stop them in. Both rewrite their process titles but keep the config file's path there.
+ * nginx's and PHP-FPM's pid files of every web server in the state folder (render-config.sh puts
+ * them in <state>/web/<pod>/run), nginx first: the order to stop them in. Both rewrite their
+ * process titles but keep the config file's path there.
  */
 export function webPidFiles(stateDir: string): ServerPidFile[] {
-    const run = path.join(webDirOf(stateDir), "run");
-    return [
-        { name: "nginx", pidFile: path.join(run, "nginx.pid"), program: /\bnginx\b/ },
-        { name: "php-fpm", pidFile: path.join(run, "php-fpm.pid"), program: /\bphp-fpm/ },
-    ];
+    const web = path.join(stateDir, "web");
+    let pods: string[] = [];
+    try {
+        pods = fs.readdirSync(web).sort();
+    } catch {
+        // no web server yet
+    }
+    return pods.flatMap((pod) => {
+        const run = path.join(web, pod, "run");
+        return [
+            { name: "nginx", pidFile: path.join(run, "nginx.pid"), program: /\bnginx\b/ },
+            { name: "php-fpm", pidFile: path.join(run, "php-fpm.pid"), program: /\bphp-fpm/ },
+        ];
+    });
 }
 
 /** Starts PHP-FPM and nginx for the stack's serving pod, configured by the image's render-config.sh, and waits until /healthz answers. */
 export async function startWeb(services: Services, options: WebOptions): Promise<Web> {
-    // Every Deployment mounts the same site index and settings; the one local image serves them all.
-    const pod = options.plan.serving[0];
+    const pod = options.pod ?? options.plan.serving[0];
     if (!pod) throw new Error("the program registers no Deployment: nothing to serve");
     const local = materialize(pod, path.join(options.podsDir, pod.name), options.imageEnv);
-    const webDir = webDirOf(options.stateDir);
+    const webDir = webDirOf(options.stateDir, pod.name);
     const confDir = path.join(webDir, "conf");
     fs.rmSync(path.join(webDir, "run"), { recursive: true, force: true });
     const env: Record<string, string> = {
         ...local.env,
+        WP_PLATFORM_PORT: String(options.port),
         WP_PLATFORM_STATE_DIR: webDir,
         WP_PLATFORM_LOG: "files",
         WP_PLATFORM_NGINX_WORKERS: "2",
