@@ -4,7 +4,8 @@
 # Lays out the wp-platform WordPress document root in <dest-dir> (docs/image.md): WordPress core
 # from <wordpress-core-dir> without its wp-config.php and wp-content, the image's wp-config.php
 # (the bootstrap), healthz.php, wp-content/db.php (the TLS drop-in), wp-content/db-error.php (a
-# plain 503 instead of WordPress's database error page), and wp-content/themes holding
+# plain 503 instead of WordPress's database error page), wp-content/mu-plugins/*.php, and
+# wp-content/themes holding
 # exactly the themes listed in themes.txt, copied from <themes-src-dir>/<slug>. A listed theme
 # that is missing is an error. --exclude-theme leaves a listed theme out, to make a release that
 # lacks it (the end-to-end test's second "image").
@@ -76,6 +77,9 @@ cp "$here/wordpress/wp-config.php" "$dest/wp-config.php"
 cp "$here/healthz.php" "$dest/healthz.php"
 mkdir -p "$dest/wp-content/themes" "$dest/wp-content/plugins"
 cp "$here/wordpress/wp-content/db.php" "$here/wordpress/wp-content/db-error.php" "$dest/wp-content/"
+# The image's must-use plugins (hardening.php: docs/image.md, "Hardening"), loaded by every site.
+mkdir -p "$dest/wp-content/mu-plugins"
+cp "$here"/wordpress/wp-content/mu-plugins/*.php "$dest/wp-content/mu-plugins/"
 for slug in $themes; do
     case $excluded in *" $slug "*) continue ;; esac
     cp -RL "$themes_src/$slug" "$dest/wp-content/themes/$slug"

@@ -4,12 +4,14 @@
 // so that nothing here depends on the order of fleet.e2e.ts.
 import { expect } from "chai";
 import * as fs from "fs";
+import * as http from "http";
 import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { parse } from "yaml";
 import { type Fleet, startFleet } from "../../tools/local/fleet";
 import { freePort } from "../../tools/local/processes";
+import { findJob } from "../../tools/local/jobs";
 import { get } from "../../tools/local/web";
 
 const FIXTURES = path.join(__dirname, "fixtures", "sites");
@@ -49,6 +51,40 @@ export function raw(port: number, request: string): Promise<RawResponse> {
         });
     });
 }
+
+interface Answer {
+    readonly status: number;
+    readonly headers: http.IncomingHttpHeaders;
+    readonly body: string;
+}
+
+/** One request to 127.0.0.1:`port` with `host` as Host (a form body when given). */
+function request(
+    port: number,
+    method: string,
+    urlPath: string,
+    host: string,
+    headers: Record<string, string> = {},
+    form?: Record<string, string>,
+): Promise<Answer> {
+    const body = form ? new URLSearchParams(form).toString() : undefined;
+    const all: Record<string, string> = { ...headers, Host: host };
+    if (body !== undefined) all["Content-Type"] = "application/x-www-form-urlencoded";
+    return new Promise((resolve, reject) => {
+        const req = http.request({ host: "127.0.0.1", port, path: urlPath, method, headers: all }, (res) => {
+            let text = "";
+            res.setEncoding("utf8");
+            res.on("data", (d: string) => (text += d));
+            res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
+        });
+        req.setTimeout(30_000, () => req.destroy(new Error(`${method} ${urlPath}: no answer in 30s`)));
+        req.on("error", reject);
+        req.end(body);
+    });
+}
+
+/** The cookies a response sets, as a Cookie header. */
+const cookiesOf = (res: Answer): string => (res.headers["set-cookie"] ?? []).map((c) => c.split(";")[0]).join("; ");
 
 describe("hardening, end to end", function () {
     let fleet: Fleet;
@@ -131,6 +167,156 @@ describe("hardening, end to end", function () {
             }
             // The same host in both is a plain request.
             expect((await absolute(canonical(blue), canonical(blue))).status).to.equal(200);
+        });
+    });
+
+    describe("visitors", () => {
+        const shop = fixture("shop-1");
+        const host = canonical(shop);
+        const visit = (urlPath: string, method = "GET", headers: Record<string, string> = {}, form?: Record<string, string>) =>
+            request(portOf("blue"), method, urlPath, host, { ...https, ...headers }, form);
+        /** The site's admin, from its install Job's mounted settings. */
+        const admin = (): { user: string; password: string } => {
+            const settings = JSON.parse(
+                Object.values(
+                    findJob(
+                        fleet.plan.sites.find((x) => x.id === "shop-1")!,
+                        "install",
+                    ).mounts,
+                )[0]["shop-1.json"],
+            );
+            return { user: settings.WP_ADMIN_USER as string, password: settings.WP_ADMIN_PASSWORD as string };
+        };
+        const login = (user: string, password: string) =>
+            visit(
+                "/wp-login.php",
+                "POST",
+                { Cookie: "wordpress_test_cookie=WP%20Cookie%20check" },
+                { log: user, pwd: password, testcookie: "1", "wp-submit": "Log In" },
+            );
+        /** The text of the login page's error box. */
+        const loginError = (res: Answer): string => (/<div id="login_error">([\s\S]*?)<\/div>/.exec(res.body)?.[1] ?? "").trim();
+
+        it("does not list users to a visitor over REST, by path or rest_route", async () => {
+            for (const url of [
+                "/wp-json/wp/v2/users",
+                "/wp-json/wp/v2/users/1",
+                "/?rest_route=/wp/v2/users",
+                "/?rest_route=/wp/v2/users/1",
+            ]) {
+                const res = await visit(url);
+                expect(res.status, url).to.be.oneOf([401, 404]);
+                expect(res.body, url).to.not.include(admin().user);
+            }
+        });
+
+        it("lists users over REST to a logged-in admin (list_users)", async () => {
+            const { user, password } = admin();
+            const cookie = cookiesOf(await login(user, password));
+            const nonce = (await visit("/wp-admin/admin-ajax.php?action=rest-nonce", "GET", { Cookie: cookie })).body.trim();
+            expect(nonce).to.match(/^[0-9a-f]{10}$/);
+            const res = await visit("/wp-json/wp/v2/users?context=edit", "GET", { Cookie: cookie, "X-WP-Nonce": nonce });
+            expect(res.status, res.body).to.equal(200);
+            expect((JSON.parse(res.body) as { username: string }[]).map((u) => u.username)).to.include(user);
+        });
+
+        it("does not redirect /?author=<n> to the author's slug", async () => {
+            for (const url of ["/?author=1", "/?author=1&x=y", "/index.php?author=1"]) {
+                const res = await visit(url);
+                expect(res.status, url).to.equal(404);
+                expect(res.headers.location ?? "", url).to.not.include("/author/");
+            }
+        });
+
+        it("gives one login error for an unknown user and for a wrong password", async () => {
+            const { user } = admin();
+            const unknown = await login("nobody-here", "wrong-password");
+            const wrong = await login(user, "wrong-password");
+            expect(unknown.status).to.equal(200);
+            expect(loginError(unknown)).to.not.equal("");
+            expect(loginError(wrong)).to.equal(loginError(unknown));
+            expect(wrong.body).to.not.include(user);
+            const byEmail = await login("nobody@example.com", "wrong-password");
+            expect(loginError(byEmail)).to.equal(loginError(unknown));
+        });
+
+        it("answers a lost-password request the same for a user that exists and one that does not", async () => {
+            const { user } = admin();
+            const ask = (login: string) =>
+                visit("/wp-login.php?action=lostpassword", "POST", {}, { user_login: login, "wp-submit": "Get New Password" });
+            const unknown = await ask("nobody-here");
+            const known = await ask(user);
+            expect([known.status, known.headers.location]).to.deep.equal([unknown.status, unknown.headers.location]);
+            expect(known.body).to.equal(unknown.body);
+            expect(unknown.status).to.equal(302);
+        });
+
+        it("sets the auth cookies of a real login with SameSite=Lax", async () => {
+            const { user, password } = admin();
+            const res = await login(user, password);
+            expect(res.status).to.equal(302);
+            const cookies = res.headers["set-cookie"] ?? [];
+            const auth = cookies.filter((c) => /^wordpress_(sec|logged_in)_/.test(c));
+            expect(auth.length, cookies.join("\n")).to.be.at.least(2);
+            for (const c of auth) {
+                expect(c).to.match(/;\s*SameSite=Lax/i);
+                expect(c).to.match(/;\s*HttpOnly/i);
+            }
+            for (const c of cookies) expect(c, c).to.match(/;\s*SameSite=/i);
+        });
+
+        it("never concatenates scripts or styles for a visitor (load-scripts.php, load-styles.php)", async () => {
+            const many = Array.from({ length: 40 }, (_, i) => `load[]=${i % 2 ? "jquery-core" : "wp-polyfill"}`).join("&");
+            for (const url of [
+                `/wp-admin/load-scripts.php?c=0&${many}`,
+                "/wp-admin/load-styles.php?c=0&load[]=dashicons,admin-bar,buttons,common,forms",
+            ]) {
+                const res = await visit(url);
+                expect(res.status, url).to.be.oneOf([403, 404]);
+                expect(res.body.length, url).to.be.below(2000);
+            }
+        });
+
+        it("does not tell the core version: no generator tag, no ver=<core version> on assets", async () => {
+            const version = /\$wp_version = '([^']+)'/.exec(
+                fs.readFileSync(path.join(stateDir, "wordpress", "wp-includes", "version.php"), "utf8"),
+            )![1];
+            for (const url of ["/", "/feed/", "/?feed=rss2"]) {
+                const res = await visit(url);
+                expect(res.status, url).to.be.oneOf([200, 301]);
+                expect(res.body, url).to.not.match(/<meta name="generator"/i);
+                expect(res.body, url).to.not.include(`ver=${version}`);
+                expect(res.body, url).to.not.match(/wordpress\.org\/\?v=/);
+            }
+        });
+
+        it("does not serve XML-RPC", async () => {
+            expect((await visit("/xmlrpc.php", "POST", {}, { x: "1" })).status).to.be.oneOf([403, 404]);
+            expect((await visit("/")).headers["x-pingback"]).to.equal(undefined);
+        });
+
+        it("sends the security headers on every response: page, static file, 301, 404, and PHP's own", async () => {
+            const other = shop.hostnames.find((h) => h !== host)!;
+            const answers: [string, Answer][] = [
+                ["page", await visit("/")],
+                ["login", await visit("/wp-login.php")],
+                ["static", await visit("/wp-includes/css/dashicons.min.css")],
+                ["static 404", await visit("/wp-includes/css/nope.css")],
+                ["301", await request(portOf("blue"), "GET", "/", other, https)],
+                ["unknown host 404", await request(portOf("blue"), "GET", "/", "unknown.example.com", https)],
+                ["nginx 404", await visit("/xmlrpc.php")],
+            ];
+            for (const [what, res] of answers) {
+                expect(res.headers["strict-transport-security"], what).to.match(/^max-age=\d{7,}/);
+                expect(res.headers["x-content-type-options"], what).to.equal("nosniff");
+                expect(res.headers["x-frame-options"], what).to.equal("SAMEORIGIN");
+                expect(res.headers["referrer-policy"], what).to.equal("strict-origin-when-cross-origin");
+            }
+            expect(answers.map(([, r]) => r.status)).to.deep.equal([200, 200, 200, 404, 301, 404, 404]);
+            // Over plain HTTP (no X-Forwarded-Proto: https), no HSTS: it would pin a site that has no TLS.
+            const plain = await request(portOf("blue"), "GET", "/wp-includes/css/dashicons.min.css", host);
+            expect(plain.headers["strict-transport-security"]).to.equal(undefined);
+            expect(plain.headers["x-content-type-options"]).to.equal("nosniff");
         });
     });
 });
