@@ -3,6 +3,7 @@
 // the fleet binds loopback, runs PHP unprivileged and keeps its secrets random. A fleet of its own,
 // so that nothing here depends on the order of fleet.e2e.ts.
 import { expect } from "chai";
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as http from "http";
 import * as net from "net";
@@ -12,6 +13,7 @@ import { parse } from "yaml";
 import { type Fleet, startFleet } from "../../tools/local/fleet";
 import { freePort } from "../../tools/local/processes";
 import { findJob } from "../../tools/local/jobs";
+import { SECRETS_KEY } from "../../tools/local/secrets";
 import { get } from "../../tools/local/web";
 
 const FIXTURES = path.join(__dirname, "fixtures", "sites");
@@ -317,6 +319,60 @@ describe("hardening, end to end", function () {
             const plain = await request(portOf("blue"), "GET", "/wp-includes/css/dashicons.min.css", host);
             expect(plain.headers["strict-transport-security"]).to.equal(undefined);
             expect(plain.headers["x-content-type-options"]).to.equal("nosniff");
+        });
+    });
+
+    describe("the local fleet", () => {
+        /** The process group of each server the fleet started (each is its group's leader), by pid. */
+        const groups = () => new Set([fleet.db.service, ...fleet.webs.flatMap((w) => w.web.services)].map((s) => s.child.pid!));
+        /** Every process of the fleet's servers: pid, uid, command. */
+        const processes = () =>
+            spawnSync("ps", ["-eo", "pid=,pgid=,uid=,args="], { encoding: "utf8" })
+                .stdout.split("\n")
+                .map((l) => /^\s*(\d+)\s+(\d+)\s+(\d+)\s+(.*)$/.exec(l))
+                .filter((m): m is RegExpExecArray => m !== null && groups().has(Number(m[2])))
+                .map((m) => ({ pid: Number(m[1]), uid: Number(m[3]), args: m[4] }));
+
+        it("listens on 127.0.0.1 only: every TCP listener of nginx, PHP-FPM and MariaDB (ss -ltnp)", () => {
+            const pids = new Set(processes().map((p) => p.pid));
+            const ss = spawnSync("ss", ["-ltnpH"], { encoding: "utf8" });
+            expect(ss.status, ss.stderr).to.equal(0);
+            const ours = ss.stdout
+                .split("\n")
+                .filter((l) => [...l.matchAll(/pid=(\d+)/g)].some((m) => pids.has(Number(m[1]))))
+                .map((l) => l.trim().split(/\s+/)[3]);
+            // MariaDB, and nginx of each color.
+            expect(ours.length, ss.stdout).to.be.at.least(1 + fleet.webs.length);
+            for (const address of ours) expect(address, ss.stdout).to.match(/^127\.0\.0\.1:\d+$/);
+        });
+
+        it("never runs PHP-FPM's workers as root, and no socket of it is world-writable", () => {
+            const workers = processes().filter((p) => /php-fpm: pool/.test(p.args));
+            expect(workers.length).to.be.at.least(fleet.webs.length);
+            for (const w of workers) expect(w.uid, w.args).to.not.equal(0);
+            for (const { pod } of fleet.webs) {
+                const conf = fs.readFileSync(path.join(stateDir, "web", pod, "conf", "php-fpm.conf"), "utf8");
+                const socket = /^listen = "([^"]+)"/m.exec(conf)![1];
+                const mode = fs.statSync(socket).mode & 0o777;
+                expect(mode & 0o002, `${socket} mode ${mode.toString(8)}`).to.equal(0);
+            }
+        });
+
+        it("keeps random secrets of its own in the state folder, never derived from names", () => {
+            const install = findJob(
+                fleet.plan.sites.find((x) => x.id === "shop-1")!,
+                "install",
+            );
+            const settings = JSON.parse(Object.values(install.mounts)[0]["shop-1.json"]) as Record<string, string>;
+            for (const key of ["WP_ADMIN_PASSWORD", "WORDPRESS_DB_PASSWORD"]) {
+                expect(settings[key], key).to.match(/^[0-9a-f]{32,}$/);
+                expect(settings[key], key).to.not.include("MOCKSECRET");
+            }
+            // A salt is random bytes (base64): the tests' mocks fill them with MOCKSECRET...
+            expect(Buffer.from(settings.WORDPRESS_AUTH_KEY, "base64").toString("latin1")).to.not.include("MOCKSECRET");
+            expect(fleet.plan.sites.find((x) => x.id === "shop-1")!.user.plaintextPassword).to.not.include("MOCKSECRET");
+            const key = path.join(stateDir, SECRETS_KEY);
+            expect(fs.statSync(key).mode & 0o777).to.equal(0o600);
         });
     });
 });

@@ -11,6 +11,7 @@ import { type Pod, type StackPlan, readStack, withDatabaseHost } from "./program
 import { SITE_INDEX_FILE } from "../../src/naming";
 import { compareText } from "../../src/text";
 import { provisionSites } from "./provision";
+import { localMocks, readSecretsKey, saveSecretsKey } from "./secrets";
 import { LOCK_FILE, type ServerPidFile, lockState, stopLeftovers } from "./state";
 import { IMAGE_BIN, type Web, assembleDocroot, imageEnvironment, installImageVendor, startWeb, webPidFiles } from "./web";
 import { writeWpCliState } from "./wp-cli";
@@ -138,12 +139,15 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
                 `stopped what a run killed earlier left running in ${shown(stateDir)}: ${left.map((l) => `${l.name} (pid ${l.pid})`).join(", ")}`,
             );
         }
-        const programPlan = await readStack(options.stack, { sitesDir: options.sitesDir });
+        // Random secrets of this state folder's own (a new key with --fresh, saved once the old state is gone).
+        const secrets = readSecretsKey(stateDir, options.fresh);
+        const programPlan = await readStack(options.stack, { sitesDir: options.sitesDir, mocks: localMocks(secrets.key) });
         // The web Deployments: those that run the image's entrypoint (the cron runners have a command).
         const pods = programPlan.serving.filter((p) => p.argv.length === 0).sort((a, b) => compareText(colorOf(a), colorOf(b)));
         for (const [i] of pods.entries()) await checkPortFree(port + i, `nginx of ${colorOf(pods[i])}`);
         log(`program: ${programPlan.sites.length} site(s) in stack ${options.stack}`);
         if (options.fresh) log(freshStart(stateDir));
+        if (secrets.isNew) saveSecretsKey(stateDir, secrets.key);
 
         const certs = makeCertificates(path.join(stateDir, "certs"));
         const db = await startMariaDB(services, { dir: stateDir, certs, port: await freePort() });

@@ -118,6 +118,9 @@ export function webPidFiles(stateDir: string): ServerPidFile[] {
 export async function startWeb(services: Services, options: WebOptions): Promise<Web> {
     const pod = options.pod ?? options.plan.serving[0];
     if (!pod) throw new Error("the program registers no Deployment: nothing to serve");
+    // Traversable (not listable) by the workers' user; each pod's and Job's own folder is 0700.
+    fs.mkdirSync(options.podsDir, { recursive: true });
+    fs.chmodSync(options.podsDir, 0o711);
     const local = materialize(pod, path.join(options.podsDir, pod.name), options.imageEnv);
     const webDir = webDirOf(options.stateDir, pod.name);
     const confDir = path.join(webDir, "conf");
@@ -127,9 +130,18 @@ export async function startWeb(services: Services, options: WebOptions): Promise
         WP_PLATFORM_PORT: String(options.port),
         WP_PLATFORM_STATE_DIR: webDir,
         WP_PLATFORM_LOG: "files",
+        // Loopback only: a pod listens on its own address, a workstation on nobody's network.
+        WP_PLATFORM_LISTEN_ADDRESS: "127.0.0.1",
         WP_PLATFORM_NGINX_WORKERS: "2",
         WP_PLATFORM_FPM_MAX_CHILDREN: "4",
     };
+    // As root (CI), the workers run as an unprivileged user, as a pod's run as uid 33; they read the
+    // pod's mounted files as the pod's user does (the kubelet gives them the pod's fsGroup).
+    if (isRoot()) {
+        const user = unprivilegedUser();
+        env.WP_PLATFORM_RUN_AS = user.name;
+        chownTree(local.root, user.uid, user.gid);
+    }
     // A Unix socket path is limited to about 100 bytes: a deep state folder gets one in the temp folder.
     const socket = path.join(webDir, "run", "php-fpm.sock");
     if (Buffer.byteLength(socket) > 100)
@@ -158,6 +170,21 @@ export async function startWeb(services: Services, options: WebOptions): Promise
 }
 
 const isRoot = (): boolean => typeof process.getuid === "function" && process.getuid() === 0;
+
+/** The user root's servers hand their workers to: www-data (the pods' uid 33) where it exists, else nobody. */
+function unprivilegedUser(): { name: string; uid: number; gid: number } {
+    for (const name of ["www-data", "nobody"]) {
+        const id = spawnSync("id", [name], { encoding: "utf8" });
+        const m = /uid=(\d+).*?gid=(\d+)/.exec(id.stdout);
+        if (id.status === 0 && m && m[1] !== "0") return { name, uid: Number(m[1]), gid: Number(m[2]) };
+    }
+    throw new Error("no unprivileged user (www-data or nobody) for PHP-FPM's and nginx's workers: PHP never runs as root");
+}
+
+function chownTree(dir: string, uid: number, gid: number): void {
+    fs.chownSync(dir, uid, gid);
+    for (const entry of fs.readdirSync(dir, { recursive: true }) as string[]) fs.chownSync(path.join(dir, entry), uid, gid);
+}
 
 export interface Response {
     readonly status: number;
