@@ -18,6 +18,7 @@
 #   WP_PLATFORM_STATE_DIR       pid files, socket, temp files, log files (/tmp/wp-platform)
 #   WP_PLATFORM_FPM_SOCKET      ($WP_PLATFORM_STATE_DIR/run/php-fpm.sock; a socket path has a
 #                               limit of about 100 bytes)
+#   WP_PLATFORM_TEMP_DIR        nginx's temp files ($WP_PLATFORM_STATE_DIR/tmp)
 #   WP_PLATFORM_LOG             stdio: logs to the process's stdout/stderr (containers);
 #                               files: to $WP_PLATFORM_STATE_DIR/log/*.log (stdio)
 #   WP_PLATFORM_NGINX_MIME_TYPES  (/etc/nginx/mime.types, else the first of a few usual places)
@@ -47,6 +48,7 @@ stack=${WP_PLATFORM_STACK:-}
 color=${WP_PLATFORM_COLOR:-}
 state=${WP_PLATFORM_STATE_DIR:-/tmp/wp-platform}
 socket=${WP_PLATFORM_FPM_SOCKET:-$state/run/php-fpm.sock}
+temp=${WP_PLATFORM_TEMP_DIR:-$state/tmp}
 log=${WP_PLATFORM_LOG:-stdio}
 workers=${WP_PLATFORM_NGINX_WORKERS:-auto}
 children=${WP_PLATFORM_FPM_MAX_CHILDREN:-8}
@@ -70,7 +72,7 @@ case $log in stdio | files) ;; *) fail "WP_PLATFORM_LOG=$log is not stdio or fil
 # Every value lands inside quotes in a config file: refuse what would break out of them.
 for pair in "WP_PLATFORM_WORDPRESS_DIR=$docroot" "WP_PLATFORM_SETTINGS_DIR=$settings_dir" \
     "WP_PLATFORM_SITE_INDEX=$site_index" "WP_PLATFORM_DB_CA=$db_ca" "WP_PLATFORM_STATE_DIR=$state" \
-    "WP_PLATFORM_FPM_SOCKET=$socket" "WP_PLATFORM_NGINX_MIME_TYPES=$mime" "conf dir=$conf_dir"; do
+    "WP_PLATFORM_FPM_SOCKET=$socket" "WP_PLATFORM_TEMP_DIR=$temp" "WP_PLATFORM_NGINX_MIME_TYPES=$mime" "conf dir=$conf_dir"; do
     value=${pair#*=}
     case $value in
         /*) ;;
@@ -92,10 +94,10 @@ for pair in "WP_PLATFORM_STACK=$stack" "WP_PLATFORM_COLOR=$color" "WP_PLATFORM_R
 done
 [ "${#socket}" -le 100 ] || fail "WP_PLATFORM_FPM_SOCKET $socket is longer than a Unix socket path may be; set a shorter one"
 
-mkdir -p "$conf_dir" "$state/run" "$state/tmp/client_body" "$state/tmp/fastcgi" "$state/tmp/proxy" \
-    "$state/tmp/uwsgi" "$state/tmp/scgi"
+mkdir -p "$conf_dir" "$state/run" "$temp/client_body" "$temp/fastcgi" "$temp/proxy" \
+    "$temp/uwsgi" "$temp/scgi"
 # nginx's workers write request bodies there.
-if [ -n "$run_as" ] && [ "$(id -u)" = 0 ]; then chown -R "$run_as:$run_as_group" "$state/tmp"; fi
+if [ -n "$run_as" ] && [ "$(id -u)" = 0 ]; then chown -R "$run_as:$run_as_group" "$temp"; fi
 if [ "$log" = files ]; then
     mkdir -p "$state/log"
     nginx_error_log="\"$state/log/nginx-error.log\""
@@ -119,7 +121,7 @@ render() {
         -e "s|@DB_CA@|$db_ca|g" \
         -e "s|@STACK@|$stack|g" \
         -e "s|@COLOR@|$color|g" \
-        -e "s|@TEMP_DIR@|$state/tmp|g" \
+        -e "s|@TEMP_DIR@|$temp|g" \
         -e "s|@NGINX_PID@|$state/run/nginx.pid|g" \
         -e "s|@FPM_PID@|$state/run/php-fpm.pid|g" \
         -e "s|@FPM_SOCKET@|$socket|g" \

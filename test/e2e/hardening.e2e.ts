@@ -94,9 +94,12 @@ describe("hardening, end to end", function () {
     /** The site index the serving pods mount. */
     let hosts: Record<string, { site: string; color: string; preview?: boolean }>;
 
+    /** A folder only its owner may enter (mkdtemp's 0700), holding the state folder: a checkout under /root. */
+    let closed: string;
+
     before(async function () {
-        stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "wp-e2e-hardening-"));
-        fs.chmodSync(stateDir, 0o755);
+        closed = fs.mkdtempSync(path.join(os.tmpdir(), "wp-e2e-hardening-"));
+        stateDir = path.join(closed, "checkout", ".local", STACK);
         fleet = await startFleet({ stack: STACK, sitesDir: FIXTURES, port: await freePort(), stateDir, fresh: true });
         const index = Object.values(fleet.plan.serving[0].mounts).find((files) => "sites.json" in files)!["sites.json"];
         hosts = (JSON.parse(index) as { hosts: typeof hosts }).hosts;
@@ -104,7 +107,7 @@ describe("hardening, end to end", function () {
 
     after(async function () {
         await fleet?.stop();
-        if (stateDir) fs.rmSync(stateDir, { recursive: true, force: true });
+        if (closed) fs.rmSync(closed, { recursive: true, force: true });
     });
 
     const portOf = (color: string): number => fleet.webs.find((w) => w.color === color)!.port;
@@ -356,6 +359,20 @@ describe("hardening, end to end", function () {
                 const mode = fs.statSync(socket).mode & 0o777;
                 expect(mode & 0o002, `${socket} mode ${mode.toString(8)}`).to.equal(0);
             }
+        });
+
+        it("serves from a state folder inside a 0700 folder: nginx's and PHP's workers never enter it", async () => {
+            expect(fs.statSync(closed).mode & 0o777).to.equal(0o700);
+            const workers = processes().filter((p) => /php-fpm: pool|nginx: worker/.test(p.args));
+            const uids = new Set(workers.map((w) => w.uid));
+            expect(uids.size, "one workers' user").to.equal(1);
+            if (process.getuid?.() === 0) expect([...uids][0]).to.not.equal(0);
+            const res = await get(portOf("blue"), "/", canonical(fixture("shop-1")), https);
+            expect(res.status).to.equal(200);
+            expect(res.body).to.include(`<title>${fixture("shop-1").name}`);
+            expect((await get(portOf("blue"), "/wp-includes/css/dashicons.min.css", canonical(fixture("shop-1")), https)).status).to.equal(
+                200,
+            );
         });
 
         it("keeps random secrets of its own in the state folder, never derived from names", () => {

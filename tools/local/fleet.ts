@@ -13,7 +13,17 @@ import { compareText } from "../../src/text";
 import { provisionSites } from "./provision";
 import { localMocks, readSecretsKey, saveSecretsKey } from "./secrets";
 import { LOCK_FILE, type ServerPidFile, lockState, stopLeftovers } from "./state";
-import { IMAGE_BIN, type Web, assembleDocroot, imageEnvironment, installImageVendor, startWeb, webPidFiles } from "./web";
+import {
+    IMAGE_BIN,
+    type Web,
+    assembleDocroot,
+    imageEnvironment,
+    installImageVendor,
+    makeRuntimeDir,
+    runtimeDirOf,
+    startWeb,
+    webPidFiles,
+} from "./web";
 import { writeWpCliState } from "./wp-cli";
 import { ROOT } from "../offline";
 
@@ -156,13 +166,36 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
         provisionSites(db, plan.sites, path.join(stateDir, MYSQL_STATE));
 
         installImageVendor();
-        const docroot = assembleDocroot(path.join(stateDir, "wordpress"));
-        const imageEnv = imageEnvironment({ docroot, ca: certs.ca, port });
-        const podsDir = path.join(stateDir, "pods");
+        // What the workers read, where they may read it (the state folder, or a runtime folder as root).
+        const runtime = runtimeDirOf(stateDir);
+        let ca = certs.ca;
+        if (runtime !== stateDir) {
+            if (options.fresh) fs.rmSync(runtime, { recursive: true, force: true });
+            makeRuntimeDir(runtime);
+            ca = path.join(runtime, "ca.pem");
+            fs.copyFileSync(certs.ca, ca);
+            fs.chmodSync(ca, 0o644);
+        }
+        const docroot = assembleDocroot(path.join(runtime, "wordpress"));
+        if (runtime !== stateDir) {
+            // The state folder still shows the docroot where it always was.
+            fs.rmSync(path.join(stateDir, "wordpress"), { recursive: true, force: true });
+            fs.symlinkSync(docroot, path.join(stateDir, "wordpress"));
+        }
+        const imageEnv = imageEnvironment({ docroot, ca, port });
+        const podsDir = path.join(runtime, "pods");
         const webs: ColorWeb[] = [];
         for (const [i, pod] of pods.entries()) {
             const servingPod = plan.serving.find((p) => p.name === pod.name)!;
-            const web = await startWeb(services, { plan, stateDir, podsDir, imageEnv, port: port + i, pod: servingPod });
+            const web = await startWeb(services, {
+                plan,
+                stateDir,
+                podsDir,
+                imageEnv,
+                port: port + i,
+                pod: servingPod,
+                runtimeDir: runtime,
+            });
             webs.push({ color: colorOf(pod), pod: pod.name, port: port + i, url: `http://127.0.0.1:${port + i}`, web });
             log(`web: ${colorOf(pod)}: nginx and php-fpm on 127.0.0.1:${port + i}`);
         }

@@ -2,6 +2,7 @@
 // image's environment pointed at local paths, and PHP-FPM plus nginx rendered from the image's
 // templates, serving the Deployment's mounted files (the site index and the stack's settings).
 import { spawnSync } from "child_process";
+import * as crypto from "crypto";
 import * as fs from "fs";
 import * as http from "http";
 import * as os from "os";
@@ -87,6 +88,30 @@ export interface WebOptions {
     readonly port: number;
     /** The Deployment this web server stands for (default: the first the program registers). */
     readonly pod?: Pod;
+    /** Where the workers' socket and temp files go when not in the state folder (`runtimeDirOf`). */
+    readonly runtimeDir?: string;
+}
+
+/**
+ * The folder for what nginx's and PHP-FPM's workers must reach (docroot, the pods' files, the CA,
+ * sockets, temp files): the state folder itself, except as root, whose workers run as another user
+ * that may not traverse the checkout (a checkout in /root, or any 0700 folder): then
+ * <tmp>/wp-platform-0-<hash of the state folder>, created 0711 (enterable, not listable) and
+ * refused if someone else made it first.
+ */
+export function runtimeDirOf(stateDir: string): string {
+    if (!isRoot()) return stateDir;
+    const hash = crypto.createHash("sha256").update(path.resolve(stateDir)).digest("hex").slice(0, 16);
+    return path.join(os.tmpdir(), `wp-platform-0-${hash}`);
+}
+
+/** Creates the runtime folder (0711, root's); throws if it exists and is not root's own folder. */
+export function makeRuntimeDir(dir: string): void {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o711 });
+    const stat = fs.lstatSync(dir);
+    if (!stat.isDirectory() || stat.uid !== process.getuid?.())
+        throw new Error(`${dir} is not a folder of this user's own: remove it (someone else made it) and start again`);
+    fs.chmodSync(dir, 0o711);
 }
 
 /** The web servers' state in the state folder: one folder per Deployment (config, sockets, pid files, logs). */
@@ -144,7 +169,16 @@ export async function startWeb(services: Services, options: WebOptions): Promise
     }
     // A Unix socket path is limited to about 100 bytes: a deep state folder gets one in the temp folder.
     const socket = path.join(webDir, "run", "php-fpm.sock");
-    if (Buffer.byteLength(socket) > 100)
+    if (options.runtimeDir && options.runtimeDir !== options.stateDir) {
+        // Socket and temp files where the workers may go; conf, pid files and logs stay in the state folder.
+        const workDir = path.join(options.runtimeDir, "web", pod.name);
+        fs.rmSync(workDir, { recursive: true, force: true });
+        fs.mkdirSync(workDir, { recursive: true });
+        fs.chmodSync(path.join(options.runtimeDir, "web"), 0o711);
+        fs.chmodSync(workDir, 0o711);
+        env.WP_PLATFORM_FPM_SOCKET = path.join(workDir, "php-fpm.sock");
+        env.WP_PLATFORM_TEMP_DIR = path.join(workDir, "tmp");
+    } else if (Buffer.byteLength(socket) > 100)
         env.WP_PLATFORM_FPM_SOCKET = path.join(os.tmpdir(), `wp-platform-fpm-${process.pid}-${options.port}.sock`);
     const rendered = spawnSync("sh", [path.join(IMAGE_DIR, "render-config.sh"), confDir], {
         env: { ...process.env, ...env },
