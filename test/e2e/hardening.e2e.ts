@@ -14,7 +14,7 @@ import { type Fleet, startFleet } from "../../tools/local/fleet";
 import { freePort } from "../../tools/local/processes";
 import { findJob } from "../../tools/local/jobs";
 import { SECRETS_KEY } from "../../tools/local/secrets";
-import { get } from "../../tools/local/web";
+import { get, runtimeDirOf } from "../../tools/local/web";
 
 const FIXTURES = path.join(__dirname, "fixtures", "sites");
 const STACK = "stg";
@@ -107,7 +107,9 @@ describe("hardening, end to end", function () {
 
     after(async function () {
         await fleet?.stop();
+        const runtime = stateDir ? runtimeDirOf(stateDir) : undefined;
         if (closed) fs.rmSync(closed, { recursive: true, force: true });
+        if (runtime && runtime !== stateDir) expect(fs.existsSync(runtime), `${runtime} left after stop`).to.equal(false);
     });
 
     const portOf = (color: string): number => fleet.webs.find((w) => w.color === color)!.port;
@@ -373,6 +375,13 @@ describe("hardening, end to end", function () {
             expect((await get(portOf("blue"), "/wp-includes/css/dashicons.min.css", canonical(fixture("shop-1")), https)).status).to.equal(
                 200,
             );
+            // As root, the workers' files are in a runtime folder outside the state folder, and go with the run.
+            if (process.getuid?.() === 0) {
+                const runtime = runtimeDirOf(stateDir);
+                expect(runtime).to.not.equal(stateDir);
+                expect(fs.statSync(runtime).mode & 0o777).to.equal(0o711);
+                expect(fs.realpathSync(path.join(stateDir, "wordpress"))).to.equal(path.join(runtime, "wordpress"));
+            }
         });
 
         it("keeps random secrets of its own in the state folder, never derived from names", () => {

@@ -212,6 +212,8 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
         writeWpCliState(stateDir, plan, jobs);
         const stop = async () => {
             await services.stopAll();
+            // The runtime folder is made again at each start: nothing in it outlives the run.
+            if (runtime !== stateDir) fs.rmSync(runtime, { recursive: true, force: true });
             lock.release();
         };
         return { url: webs[0].url, port: webs[0].port, webs, portOf, stateDir, plan, certs, db, web: webs[0].web, services, jobs, stop };
