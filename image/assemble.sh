@@ -5,9 +5,10 @@
 # from <wordpress-core-dir> without its wp-config.php and wp-content, the image's wp-config.php
 # (the bootstrap), healthz.php, wp-content/db.php (the TLS drop-in), wp-content/db-error.php (a
 # plain 503 instead of WordPress's database error page), wp-content/object-cache.php (the object
-# cache on Redis), and wp-content/themes holding exactly the themes listed in themes.txt, copied
-# from <themes-src-dir>/<slug>. A listed theme that is missing is an error. --exclude-theme leaves
-# a listed theme out, to make a release that lacks it (the end-to-end test's second "image").
+# cache on Redis), wp-content/mu-plugins/ (media and hardening), and wp-content/themes holding
+# exactly the themes listed in themes.txt, copied from <themes-src-dir>/<slug>. A listed theme that
+# is missing is an error. --exclude-theme leaves a listed theme out, to make a release that lacks it
+# (the end-to-end test's second "image").
 #
 # Files are copied, never linked: PHP resolves __FILE__ through symlinks, and WordPress's ABSPATH
 # comes from wp-config.php's own directory, which must be <dest-dir>.
@@ -77,8 +78,10 @@ cp "$here/healthz.php" "$dest/healthz.php"
 cp "$here/uploads.php" "$dest/uploads.php"
 mkdir -p "$dest/wp-content/themes" "$dest/wp-content/plugins"
 cp "$here/wordpress/wp-content/db.php" "$here/wordpress/wp-content/db-error.php" "$here/wordpress/wp-content/object-cache.php" "$dest/wp-content/"
-# The image's must-use plugins (media: wp-platform-media.php), loaded for every site.
-cp -R "$here/wordpress/wp-content/mu-plugins" "$dest/wp-content/mu-plugins"
+# The image's must-use plugins, loaded for every site: media (wp-platform-media.php and its folder)
+# and hardening.php (docs/image.md, "Hardening").
+mkdir -p "$dest/wp-content/mu-plugins"
+cp -R "$here/wordpress/wp-content/mu-plugins/." "$dest/wp-content/mu-plugins/"
 for slug in $themes; do
     case $excluded in *" $slug "*) continue ;; esac
     cp -RL "$themes_src/$slug" "$dest/wp-content/themes/$slug"

@@ -20,11 +20,17 @@
 #   WP_PLATFORM_STATE_DIR       pid files, socket, temp files, log files (/tmp/wp-platform)
 #   WP_PLATFORM_FPM_SOCKET      ($WP_PLATFORM_STATE_DIR/run/php-fpm.sock; a socket path has a
 #                               limit of about 100 bytes)
+#   WP_PLATFORM_TEMP_DIR        nginx's temp files ($WP_PLATFORM_STATE_DIR/tmp)
 #   WP_PLATFORM_LOG             stdio: logs to the process's stdout/stderr (containers);
 #                               files: to $WP_PLATFORM_STATE_DIR/log/*.log (stdio)
 #   WP_PLATFORM_NGINX_MIME_TYPES  (/etc/nginx/mime.types, else the first of a few usual places)
 #   WP_PLATFORM_NGINX_WORKERS   (auto)
 #   WP_PLATFORM_FPM_MAX_CHILDREN  (8)
+#   WP_PLATFORM_LISTEN_ADDRESS  the address nginx listens on ('': every address, as a pod does;
+#                               127.0.0.1 for the local fleet)
+#   WP_PLATFORM_RUN_AS          the user nginx's and PHP-FPM's workers run as when started as root,
+#                               which must not be root (''; the image runs unprivileged)
+#   WP_PLATFORM_RUN_AS_GROUP    its group (the user's own)
 set -eu
 
 fail() {
@@ -45,10 +51,14 @@ color=${WP_PLATFORM_COLOR:-}
 cache_ca=${WP_PLATFORM_CACHE_CA:-}
 state=${WP_PLATFORM_STATE_DIR:-/tmp/wp-platform}
 socket=${WP_PLATFORM_FPM_SOCKET:-$state/run/php-fpm.sock}
+temp=${WP_PLATFORM_TEMP_DIR:-$state/tmp}
 log=${WP_PLATFORM_LOG:-stdio}
 workers=${WP_PLATFORM_NGINX_WORKERS:-auto}
 children=${WP_PLATFORM_FPM_MAX_CHILDREN:-8}
 mime=${WP_PLATFORM_NGINX_MIME_TYPES:-}
+listen_address=${WP_PLATFORM_LISTEN_ADDRESS:-}
+run_as=${WP_PLATFORM_RUN_AS:-}
+run_as_group=${WP_PLATFORM_RUN_AS_GROUP:-}
 if [ -z "$mime" ]; then
     for m in /etc/nginx/mime.types /opt/homebrew/etc/nginx/mime.types /usr/local/etc/nginx/mime.types; do
         if [ -f "$m" ]; then mime=$m && break; fi
@@ -65,7 +75,7 @@ case $log in stdio | files) ;; *) fail "WP_PLATFORM_LOG=$log is not stdio or fil
 # Every value lands inside quotes in a config file: refuse what would break out of them.
 for pair in "WP_PLATFORM_WORDPRESS_DIR=$docroot" "WP_PLATFORM_SETTINGS_DIR=$settings_dir" \
     "WP_PLATFORM_SITE_INDEX=$site_index" "WP_PLATFORM_DB_CA=$db_ca" "WP_PLATFORM_STATE_DIR=$state" \
-    "WP_PLATFORM_FPM_SOCKET=$socket" "WP_PLATFORM_NGINX_MIME_TYPES=$mime" "conf dir=$conf_dir" \
+    "WP_PLATFORM_FPM_SOCKET=$socket" "WP_PLATFORM_TEMP_DIR=$temp" "WP_PLATFORM_NGINX_MIME_TYPES=$mime" "conf dir=$conf_dir" \
     ${cache_ca:+"WP_PLATFORM_CACHE_CA=$cache_ca"}; do
     value=${pair#*=}
     case $value in
@@ -77,13 +87,21 @@ for pair in "WP_PLATFORM_WORDPRESS_DIR=$docroot" "WP_PLATFORM_SETTINGS_DIR=$sett
 "*) fail "${pair%%=*} ($value) has a character the config files cannot hold (quotes, \\ ; { } \$ | & @ or space)" ;;
     esac
 done
-for pair in "WP_PLATFORM_STACK=$stack" "WP_PLATFORM_COLOR=$color"; do
+case $listen_address in '' | *[!0-9.]*) [ -z "$listen_address" ] || fail "WP_PLATFORM_LISTEN_ADDRESS=$listen_address is not an IPv4 address" ;; esac
+listen=${listen_address:+$listen_address:}$port
+if [ -n "$run_as" ]; then
+    [ "$run_as" != root ] && [ "$(id -u "$run_as" 2>/dev/null)" != 0 ] || fail "WP_PLATFORM_RUN_AS=$run_as: the workers never run as root"
+    run_as_group=${run_as_group:-$(id -gn "$run_as")} || fail "WP_PLATFORM_RUN_AS=$run_as is not a user"
+fi
+for pair in "WP_PLATFORM_STACK=$stack" "WP_PLATFORM_COLOR=$color" "WP_PLATFORM_RUN_AS=$run_as" "WP_PLATFORM_RUN_AS_GROUP=$run_as_group"; do
     case ${pair#*=} in *[!A-Za-z0-9_.-]*) fail "${pair%%=*}=${pair#*=} is not a name" ;; esac
 done
 [ "${#socket}" -le 100 ] || fail "WP_PLATFORM_FPM_SOCKET $socket is longer than a Unix socket path may be; set a shorter one"
 
-mkdir -p "$conf_dir" "$state/run" "$state/tmp/client_body" "$state/tmp/fastcgi" "$state/tmp/proxy" \
-    "$state/tmp/uwsgi" "$state/tmp/scgi"
+mkdir -p "$conf_dir" "$state/run" "$temp/client_body" "$temp/fastcgi" "$temp/proxy" \
+    "$temp/uwsgi" "$temp/scgi"
+# nginx's workers write request bodies there.
+if [ -n "$run_as" ] && [ "$(id -u)" = 0 ]; then chown -R "$run_as:$run_as_group" "$temp"; fi
 if [ "$log" = files ]; then
     mkdir -p "$state/log"
     nginx_error_log="\"$state/log/nginx-error.log\""
@@ -96,7 +114,10 @@ else
 fi
 
 render() {
-    sed -e "s|@PORT@|$port|g" \
+    sed -e "s|@LISTEN@|$listen|g" \
+        -e "s|@PORT@|$port|g" \
+        -e "s|@RUN_AS@|$run_as|g" \
+        -e "s|@RUN_AS_GROUP@|$run_as_group|g" \
         -e "s|@DOCROOT@|$docroot|g" \
         -e "s|@CONF_DIR@|$conf_dir|g" \
         -e "s|@SETTINGS_DIR@|$settings_dir|g" \
@@ -105,7 +126,7 @@ render() {
         -e "s|@CACHE_CA@|$cache_ca|g" \
         -e "s|@STACK@|$stack|g" \
         -e "s|@COLOR@|$color|g" \
-        -e "s|@TEMP_DIR@|$state/tmp|g" \
+        -e "s|@TEMP_DIR@|$temp|g" \
         -e "s|@NGINX_PID@|$state/run/nginx.pid|g" \
         -e "s|@FPM_PID@|$state/run/php-fpm.pid|g" \
         -e "s|@FPM_SOCKET@|$socket|g" \
@@ -116,6 +137,7 @@ render() {
         -e "s|@NGINX_WORKERS@|$workers|g" \
         -e "s|@FPM_MAX_CHILDREN@|$children|g" \
         -e '/^env\[[A-Z_]*\] = ""$/d' \
+        -e '/^user  *;$/d' -e '/^[a-z.]* = $/d' \
         "$here/$1.template" >"$conf_dir/$1.tmp"
     if grep -n '@[A-Z_]*@' "$conf_dir/$1.tmp" >&2; then fail "$1: placeholder left unfilled (above)"; fi
     mv "$conf_dir/$1.tmp" "$conf_dir/$1"

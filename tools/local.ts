@@ -91,8 +91,9 @@ async function main(argv: readonly string[]): Promise<number> {
         console.error(`local ${args.stack}: ${e instanceof Error ? e.message : String(e)}`);
         return e instanceof AlreadyRunning ? 2 : 1;
     }
-    console.error(`local: each site answers at ${fleet.url}/ to its host (send Host: <host> and X-Forwarded-Proto: https):`);
-    for (const { host } of servedHosts(fleet.plan)) console.error(`  ${host}`);
+    console.error(`local: one web server per color (${fleet.webs.map((w) => `${w.color} ${w.url}`).join(", ")}); each serves only`);
+    console.error(`local: its color's hosts (send Host: <host> and X-Forwarded-Proto: https):`);
+    for (const { host } of servedHosts(fleet.plan)) console.error(`  ${host}  at 127.0.0.1:${fleet.portOf(host)}`);
     console.log(`ready: ${fleet.url}`);
     // A server that dies after ready ends the run: the fleet would be half there.
     for (const service of [

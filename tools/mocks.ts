@@ -134,8 +134,8 @@ export function createMocks(generated: Generated, invokeHint = "tools/mocks.ts")
     };
 }
 
-/** The tests' mocks: every value known, recognisable (`-mock`, `-id`, MOCKSECRET...) so a test can look for it. */
-export const mocks: pulumi.runtime.Mocks = createMocks({
+/** The tests' made-up values: every value known, recognisable (`-mock`, `-id`, MOCKSECRET...) so a test can look for it. */
+export const mockGenerated: Generated = {
     id: (name) => `${name}-id`,
     name: (name) => (name === "c" ? "cmock" : name === "suffix" ? "AbCdEf" : `${name}-mock`),
     random: mockSecretValue,
@@ -143,4 +143,7 @@ export const mocks: pulumi.runtime.Mocks = createMocks({
         const bytes = Buffer.alloc(length, mockSecretValue(name));
         return { base64: bytes.toString("base64"), hex: bytes.toString("hex") };
     },
-});
+};
+
+/** The tests' mocks, with `mockGenerated`'s values. */
+export const mocks: pulumi.runtime.Mocks = createMocks(mockGenerated);

@@ -169,6 +169,26 @@ function wp_platform_db_connect( mysqli $dbh, string $db_host, string $user, str
 	return null;
 }
 
+/**
+ * Whether a pod of color $pod_color serves the host whose site index entry is $entry: only when the
+ * entry's color (the color that serves that host: its site's, or the other one for a preview host)
+ * is the pod's. A pod with no color, or an entry without one, serves nothing (docs/image.md, "Only
+ * its color"): the answer is the unknown host's 404, so a host of the other color looks unknown.
+ */
+function wp_platform_serves( array $entry, string $pod_color ): bool {
+	return '' !== $pod_color && isset( $entry['color'] ) && is_string( $entry['color'] ) && $entry['color'] === $pod_color;
+}
+
+/**
+ * Whether the Host header (as nginx received it, WP_PLATFORM_HOST_HEADER) names the host the request
+ * is served for ($host: nginx's $host, which an absolute-form request line sets). They differ only
+ * for `GET http://<one host>/` with `Host: <another>`, which is refused (400): the site is chosen
+ * by one host, the one the ingress routed by.
+ */
+function wp_platform_host_header_agrees( string $host, ?string $header ): bool {
+	return null === $header || wp_platform_normalize_host( $header ) === $host;
+}
+
 /** Sends a plain-text error response and stops: never WordPress, never another site. */
 function wp_platform_respond( int $status, string $body, array $headers = array() ): void {
 	http_response_code( $status );
@@ -220,6 +240,9 @@ function wp_platform_resolve_site(): array {
 	$scheme = ( isset( $_SERVER['HTTPS'] ) && 'off' !== strtolower( (string) $_SERVER['HTTPS'] ) && '' !== $_SERVER['HTTPS'] ) ? 'https' : 'http';
 
 	$host = wp_platform_normalize_host( (string) ( $_SERVER['HTTP_HOST'] ?? '' ) );
+	if ( ! wp_platform_host_header_agrees( $host, isset( $_SERVER['WP_PLATFORM_HOST_HEADER'] ) ? (string) $_SERVER['WP_PLATFORM_HOST_HEADER'] : null ) ) {
+		wp_platform_respond( 400, 'the request line and the Host header name different hosts' );
+	}
 	try {
 		$index = wp_platform_read_json( wp_platform_env( 'WP_PLATFORM_SITE_INDEX' ), 'site index', 503, 30 );
 	} catch ( WP_Platform_Error $e ) {
@@ -228,6 +251,10 @@ function wp_platform_resolve_site(): array {
 	}
 	$entry = ( '' !== $host && isset( $index['hosts'] ) && is_array( $index['hosts'] ) ) ? ( $index['hosts'][ $host ] ?? null ) : null;
 	if ( ! is_array( $entry ) || ! isset( $entry['site'] ) || ! is_string( $entry['site'] ) ) {
+		wp_platform_respond( 404, 'unknown host' );
+	}
+	// Only its color: another color's host is answered as unknown, before any redirect.
+	if ( ! wp_platform_serves( $entry, (string) getenv( 'WP_PLATFORM_COLOR' ) ) ) {
 		wp_platform_respond( 404, 'unknown host' );
 	}
 	$id        = wp_platform_check_site_id( $entry['site'], "site index entry $host" );

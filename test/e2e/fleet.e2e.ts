@@ -85,7 +85,8 @@ describe("the local fleet, end to end", function () {
         if (!found) throw new Error(`no site ${id} in the plan`);
         return found;
     };
-    const page = (host: string, urlPath = "/") => get(fleet.port, urlPath, host, { "X-Forwarded-Proto": "https" });
+    // Each host at the web server of its color, as the Ingress routes it.
+    const page = (host: string, urlPath = "/") => get(fleet.portOf(host), urlPath, host, { "X-Forwarded-Proto": "https" });
     const job = (
         id: string,
         name: string,
@@ -138,10 +139,17 @@ describe("the local fleet, end to end", function () {
         });
 
         it("finds this fleet's servers by their pid files, as the run after a hard kill does", () => {
-            const [fpm, nginx] = fleet.web.services;
             expect(findLeftovers(stateDir, serverPidFiles(stateDir))).to.deep.equal([
-                { name: "nginx", pid: nginx.child.pid },
-                { name: "php-fpm", pid: fpm.child.pid },
+                ...fleet.webs.flatMap(
+                    ({
+                        web: {
+                            services: [fpm, nginx],
+                        },
+                    }) => [
+                        { name: "nginx", pid: nginx.child.pid },
+                        { name: "php-fpm", pid: fpm.child.pid },
+                    ],
+                ),
                 { name: "Redis", pid: fleet.cache.service.child.pid },
                 { name: "s3rver", pid: fleet.s3.service.child.pid },
                 { name: "MariaDB", pid: db.service.child.pid },

@@ -8,12 +8,25 @@ import { type CronOptions, type CronRunner, startCronRunners } from "./cron";
 import { type JobContext, runSiteJobs } from "./jobs";
 import { type MariaDB, mariadbPidFile, startMariaDB } from "./mariadb";
 import { Services, checkPortFree, freePort } from "./processes";
-import { type StackPlan, readStack, withDatabaseHost } from "./program";
+import { type Pod, type StackPlan, readStack, withDatabaseHost } from "./program";
+import { SITE_INDEX_FILE } from "../../src/naming";
+import { compareText } from "../../src/text";
 import { provisionSites } from "./provision";
 import { type Redis, redisPidFile, startRedis, withCacheEndpoint, writeCacheEndpoint } from "./redis";
 import { type LocalS3, s3PidFile, stackBuckets, startS3 } from "./s3";
+import { localMocks, readSecretsKey, saveSecretsKey } from "./secrets";
 import { LOCK_FILE, type ServerPidFile, lockState, stopLeftovers, writeEndpoints } from "./state";
-import { IMAGE_BIN, type Web, assembleDocroot, imageEnvironment, installImageVendor, startWeb, webPidFiles } from "./web";
+import {
+    IMAGE_BIN,
+    type Web,
+    assembleDocroot,
+    imageEnvironment,
+    installImageVendor,
+    makeRuntimeDir,
+    runtimeDirOf,
+    startWeb,
+    webPidFiles,
+} from "./web";
 import { writeWpCliState } from "./wp-cli";
 import { ROOT } from "../offline";
 
@@ -21,7 +34,7 @@ export interface FleetOptions {
     readonly stack: string;
     /** Folder of site files (default: the stack's sitesDir). */
     readonly sitesDir?: string;
-    /** Port nginx listens on (127.0.0.1). */
+    /** Port the first color's nginx listens on (127.0.0.1); the next color's is the next port. */
     readonly port?: number;
     /** State folder (default .local/<stack>): MariaDB's data, certificates, docroot, pods' files. */
     readonly stateDir?: string;
@@ -37,9 +50,24 @@ export interface FleetOptions {
     readonly log?: (line: string) => void;
 }
 
+/** One color's web server: its Deployment's pod on this machine, with that pod's WP_PLATFORM_COLOR. */
+export interface ColorWeb {
+    readonly color: string;
+    /** Its Deployment's name. */
+    readonly pod: string;
+    readonly port: number;
+    readonly url: string;
+    readonly web: Web;
+}
+
 export interface Fleet {
+    /** The first color's web server (blue's): `webs[0]`. */
     readonly url: string;
     readonly port: number;
+    /** One web server per color (per Deployment), by color. */
+    readonly webs: readonly ColorWeb[];
+    /** The port of the web server that serves `host` (its color in the site index); the first for an unknown host. */
+    portOf(host: string): number;
     readonly stateDir: string;
     /** The plan with the local database host: what the Jobs and pods got. */
     readonly plan: StackPlan;
@@ -66,6 +94,21 @@ export function defaultStateDir(stack: string): string {
 }
 
 const MYSQL_STATE = "mysql-state.json";
+
+/** A Deployment's color: its WP_PLATFORM_COLOR, as its pods get it. */
+function colorOf(pod: Pod): string {
+    const color = pod.env.WP_PLATFORM_COLOR;
+    if (!color) throw new Error(`${pod.name} sets no WP_PLATFORM_COLOR: cannot tell which hosts it serves`);
+    return color;
+}
+
+/** Host -> the color that serves it, from the site index the serving pods mount. */
+function indexColors(plan: StackPlan): Record<string, string> {
+    const index = plan.serving.flatMap((pod) => Object.values(pod.mounts)).find((files) => SITE_INDEX_FILE in files)?.[SITE_INDEX_FILE];
+    if (index === undefined) return {};
+    const hosts = (JSON.parse(index) as { hosts: Record<string, { color: string }> }).hosts;
+    return Object.fromEntries(Object.entries(hosts).map(([host, entry]) => [host, entry.color]));
+}
 
 /** The servers a fleet starts in `stateDir`, by their pid files, in the order to stop them. */
 export function serverPidFiles(stateDir: string): ServerPidFile[] {
@@ -117,10 +160,15 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
                 `stopped what a run killed earlier left running in ${shown(stateDir)}: ${left.map((l) => `${l.name} (pid ${l.pid})`).join(", ")}`,
             );
         }
-        await checkPortFree(port, "nginx");
-        const programPlan = await readStack(options.stack, { sitesDir: options.sitesDir });
+        // Random secrets of this state folder's own (a new key with --fresh, saved once the old state is gone).
+        const secrets = readSecretsKey(stateDir, options.fresh);
+        const programPlan = await readStack(options.stack, { sitesDir: options.sitesDir, mocks: localMocks(secrets.key) });
+        // The web Deployments: those that run the image's entrypoint (the cron runners have a command).
+        const pods = programPlan.serving.filter((p) => p.argv.length === 0).sort((a, b) => compareText(colorOf(a), colorOf(b)));
+        for (const [i] of pods.entries()) await checkPortFree(port + i, `nginx of ${colorOf(pods[i])}`);
         log(`program: ${programPlan.sites.length} site(s) in stack ${options.stack}`);
         if (options.fresh) log(freshStart(stateDir));
+        if (secrets.isNew) saveSecretsKey(stateDir, secrets.key);
 
         const certs = makeCertificates(path.join(stateDir, "certs"));
         const db = await startMariaDB(services, { dir: stateDir, certs, port: await freePort() });
@@ -137,14 +185,49 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
         log(`s3: ${s3.s3.endpoint}, bucket ${s3.s3.bucket} (endpoints.json)`);
 
         installImageVendor();
-        const docroot = assembleDocroot(path.join(stateDir, "wordpress"));
-        const image = imageEnvironment({ docroot, ca: certs.ca, port, cacheCa: cache.certs.ca, extra: s3.env });
-        // verify's GET goes through its color's Service (WP_PLATFORM_SERVICE_URL): here the one
-        // nginx serves both colors.
-        const imageEnv = { ...image, local: { ...image.local, WP_PLATFORM_SERVICE_URL: `http://127.0.0.1:${port}` } };
-        const podsDir = path.join(stateDir, "pods");
-        const web = await startWeb(services, { plan, stateDir, podsDir, imageEnv, port });
-        log(`web: nginx and php-fpm on 127.0.0.1:${port}`);
+        // What the workers read, where they may read it (the state folder, or a runtime folder as root).
+        const runtime = runtimeDirOf(stateDir);
+        const readable = (file: string, name: string): string => {
+            if (runtime === stateDir) return file;
+            const copy = path.join(runtime, name);
+            fs.copyFileSync(file, copy);
+            fs.chmodSync(copy, 0o644);
+            return copy;
+        };
+        if (runtime !== stateDir) {
+            if (options.fresh) fs.rmSync(runtime, { recursive: true, force: true });
+            makeRuntimeDir(runtime);
+        }
+        const ca = readable(certs.ca, "ca.pem");
+        const cacheCa = readable(cache.certs.ca, "cache-ca.pem");
+        const docroot = assembleDocroot(path.join(runtime, "wordpress"));
+        if (runtime !== stateDir) {
+            // The state folder still shows the docroot where it always was.
+            fs.rmSync(path.join(stateDir, "wordpress"), { recursive: true, force: true });
+            fs.symlinkSync(docroot, path.join(stateDir, "wordpress"));
+        }
+        // verify's GET goes through its color's Service (WP_PLATFORM_SERVICE_URL): here the web server
+        // of that color, one per color, on port, port + 1.
+        const colorUrls = Object.fromEntries(pods.map((pod, i) => [colorOf(pod), `http://127.0.0.1:${port + i}`]));
+        const imageEnv = { ...imageEnvironment({ docroot, ca, port, cacheCa, extra: s3.env }), services: colorUrls };
+        const podsDir = path.join(runtime, "pods");
+        const webs: ColorWeb[] = [];
+        for (const [i, pod] of pods.entries()) {
+            const servingPod = plan.serving.find((p) => p.name === pod.name)!;
+            const web = await startWeb(services, {
+                plan,
+                stateDir,
+                podsDir,
+                imageEnv,
+                port: port + i,
+                pod: servingPod,
+                runtimeDir: runtime,
+            });
+            webs.push({ color: colorOf(pod), pod: pod.name, port: port + i, url: `http://127.0.0.1:${port + i}`, web });
+            log(`web: ${colorOf(pod)}: nginx and php-fpm on 127.0.0.1:${port + i}`);
+        }
+        const hostColors = indexColors(plan);
+        const portOf = (host: string): number => webs.find((w) => w.color === hostColors[host])?.port ?? webs[0].port;
         const jobs: JobContext = { podsDir, imageEnv, path: [IMAGE_BIN] };
         if (!options.skipJobs) {
             for (const site of plan.sites) {
@@ -161,9 +244,27 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
         for (const runner of cron) log(`cron: ${runner.service.name} runs the ${runner.color} sites' events; log ${shown(runner.log)}`);
         const stop = async () => {
             await services.stopAll();
+            // The runtime folder is made again at each start: nothing in it outlives the run.
+            if (runtime !== stateDir) fs.rmSync(runtime, { recursive: true, force: true });
             lock.release();
         };
-        return { url: `http://127.0.0.1:${port}`, port, stateDir, plan, certs, db, cache, web, s3, services, jobs, cron, stop };
+        return {
+            url: webs[0].url,
+            port: webs[0].port,
+            webs,
+            portOf,
+            stateDir,
+            plan,
+            certs,
+            db,
+            cache,
+            web: webs[0].web,
+            s3,
+            services,
+            jobs,
+            cron,
+            stop,
+        };
     } catch (e) {
         await services.stopAll();
         lock.release();

@@ -20,6 +20,11 @@ export interface ImageEnv {
     readonly defaults: Readonly<Record<string, string>>;
     /** Facts of this machine (docroot, CA bundle, port): they override the pod's env. */
     readonly local: Readonly<Record<string, string>>;
+    /**
+     * The local web server of each color: where a Job's `WP_PLATFORM_SERVICE_URL`, the cluster's
+     * `http://<color>.<namespace>.svc.cluster.local`, points here.
+     */
+    readonly services?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -39,5 +44,10 @@ export function materialize(pod: Pod, root: string, image: ImageEnv): LocalPod {
         mountPaths.some((m) => value === m || value.startsWith(m.endsWith("/") ? m : `${m}/`)) ? path.join(root, value) : value;
     const env: Record<string, string> = {};
     for (const [k, v] of Object.entries({ ...image.defaults, ...pod.env })) env[k] = relocate(v);
+    const service = env.WP_PLATFORM_SERVICE_URL;
+    if (service !== undefined && image.services) {
+        const color = /^https?:\/\/([a-z]+)\./.exec(service)?.[1];
+        if (color !== undefined && image.services[color] !== undefined) env.WP_PLATFORM_SERVICE_URL = image.services[color];
+    }
     return { root, env: { ...env, ...image.local } };
 }

@@ -6,6 +6,7 @@
 import { configFor, type ProgramRun, type Registered, runOffline } from "../offline";
 import * as fs from "fs";
 import { mocks } from "../mocks";
+import type * as pulumi from "@pulumi/pulumi";
 import { listStacks, stackFile } from "../stacks";
 import { SITE_INDEX_FILE, SITE_TYPE } from "../../src/naming";
 import type { SiteIndexEntry } from "../../src/settings";
@@ -55,7 +56,7 @@ export interface StackPlan {
 export class PlanError extends Error {}
 
 /** Runs the program for `stack` (sites from `sitesDir` when given) and reads its plan. */
-export async function readStack(stack: string, options: { sitesDir?: string } = {}): Promise<StackPlan> {
+export async function readStack(stack: string, options: { sitesDir?: string; mocks?: pulumi.runtime.Mocks } = {}): Promise<StackPlan> {
     if (stackFile(stack) === undefined) {
         throw new PlanError(
             `no stack ${JSON.stringify(stack)}: there is no Pulumi.${stack}.yaml; the stacks are ${listStacks().join(", ")}`,
@@ -65,7 +66,7 @@ export async function readStack(stack: string, options: { sitesDir?: string } = 
         throw new PlanError(`--sites ${options.sitesDir}: no such folder`);
     }
     const config = configFor(stack, options.sitesDir ? { sitesDir: options.sitesDir } : {});
-    const { run, error } = await runOffline({ stack, config, mocks });
+    const { run, error } = await runOffline({ stack, config, mocks: options.mocks ?? mocks });
     if (error) throw new PlanError(error.message);
     return planOf(stack, run);
 }

@@ -2,6 +2,7 @@
 // image's environment pointed at local paths, and PHP-FPM plus nginx rendered from the image's
 // templates, serving the Deployment's mounted files (the site index and the stack's settings).
 import { spawnSync } from "child_process";
+import * as crypto from "crypto";
 import * as fs from "fs";
 import * as http from "http";
 import * as os from "os";
@@ -10,7 +11,7 @@ import { ROOT } from "../offline";
 import { findProgram } from "./mariadb";
 import { type ImageEnv, materialize } from "./pods";
 import { type Service, type Services, waitUntil } from "./processes";
-import type { StackPlan } from "./program";
+import type { Pod, StackPlan } from "./program";
 import type { ServerPidFile } from "./state";
 
 export const IMAGE_DIR = path.join(ROOT, "image");
@@ -100,42 +101,99 @@ export interface WebOptions {
     readonly podsDir: string;
     readonly imageEnv: ImageEnv;
     readonly port: number;
+    /** The Deployment this web server stands for (default: the first the program registers). */
+    readonly pod?: Pod;
+    /** Where the workers' socket and temp files go when not in the state folder (`runtimeDirOf`). */
+    readonly runtimeDir?: string;
 }
 
-/** The web server's state (config, sockets, pid files, logs) in the state folder. */
-const webDirOf = (stateDir: string): string => path.join(stateDir, "web");
+/**
+ * The folder for what nginx's and PHP-FPM's workers must reach (docroot, the pods' files, the CA,
+ * sockets, temp files): the state folder itself, except as root, whose workers run as another user
+ * that may not traverse the checkout (a checkout in /root, or any 0700 folder): then
+ * <tmp>/wp-platform-0-<hash of the state folder>, created 0711 (enterable, not listable) and
+ * refused if someone else made it first.
+ */
+export function runtimeDirOf(stateDir: string): string {
+    if (!isRoot()) return stateDir;
+    const hash = crypto.createHash("sha256").update(path.resolve(stateDir)).digest("hex").slice(0, 16);
+    return path.join(os.tmpdir(), `wp-platform-0-${hash}`);
+}
+
+/** Creates the runtime folder (0711, root's); throws if it exists and is not root's own folder. */
+export function makeRuntimeDir(dir: string): void {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o711 });
+    const stat = fs.lstatSync(dir);
+    if (!stat.isDirectory() || stat.uid !== process.getuid?.())
+        throw new Error(`${dir} is not a folder of this user's own: remove it (someone else made it) and start again`);
+    fs.chmodSync(dir, 0o711);
+}
+
+/** The web servers' state in the state folder: one folder per Deployment (config, sockets, pid files, logs). */
+const webDirOf = (stateDir: string, pod: string): string => path.join(stateDir, "web", pod);
 
 /**
- * nginx's and PHP-FPM's pid files (render-config.sh puts them in <state>/run), nginx first: the
- * order to stop them in. Both rewrite their process titles but keep the config file's path there.
+ * nginx's and PHP-FPM's pid files of every web server in the state folder (render-config.sh puts
+ * them in <state>/web/<pod>/run), nginx first: the order to stop them in. Both rewrite their
+ * process titles but keep the config file's path there.
  */
 export function webPidFiles(stateDir: string): ServerPidFile[] {
-    const run = path.join(webDirOf(stateDir), "run");
-    return [
-        { name: "nginx", pidFile: path.join(run, "nginx.pid"), program: /\bnginx\b/ },
-        { name: "php-fpm", pidFile: path.join(run, "php-fpm.pid"), program: /\bphp-fpm/ },
-    ];
+    const web = path.join(stateDir, "web");
+    let pods: string[] = [];
+    try {
+        pods = fs.readdirSync(web).sort();
+    } catch {
+        // no web server yet
+    }
+    return pods.flatMap((pod) => {
+        const run = path.join(web, pod, "run");
+        return [
+            { name: "nginx", pidFile: path.join(run, "nginx.pid"), program: /\bnginx\b/ },
+            { name: "php-fpm", pidFile: path.join(run, "php-fpm.pid"), program: /\bphp-fpm/ },
+        ];
+    });
 }
 
 /** Starts PHP-FPM and nginx for the stack's serving pod, configured by the image's render-config.sh, and waits until /healthz answers. */
 export async function startWeb(services: Services, options: WebOptions): Promise<Web> {
-    // Every Deployment mounts the same site index and settings; the one local image serves them all.
-    const pod = options.plan.serving[0];
+    const pod = options.pod ?? options.plan.serving[0];
     if (!pod) throw new Error("the program registers no Deployment: nothing to serve");
+    // Traversable (not listable) by the workers' user; each pod's and Job's own folder is 0700.
+    fs.mkdirSync(options.podsDir, { recursive: true });
+    fs.chmodSync(options.podsDir, 0o711);
     const local = materialize(pod, path.join(options.podsDir, pod.name), options.imageEnv);
-    const webDir = webDirOf(options.stateDir);
+    const webDir = webDirOf(options.stateDir, pod.name);
     const confDir = path.join(webDir, "conf");
     fs.rmSync(path.join(webDir, "run"), { recursive: true, force: true });
     const env: Record<string, string> = {
         ...local.env,
+        WP_PLATFORM_PORT: String(options.port),
         WP_PLATFORM_STATE_DIR: webDir,
         WP_PLATFORM_LOG: "files",
+        // Loopback only: a pod listens on its own address, a workstation on nobody's network.
+        WP_PLATFORM_LISTEN_ADDRESS: "127.0.0.1",
         WP_PLATFORM_NGINX_WORKERS: "2",
         WP_PLATFORM_FPM_MAX_CHILDREN: "4",
     };
+    // As root (CI), the workers run as an unprivileged user, as a pod's run as uid 33; they read the
+    // pod's mounted files as the pod's user does (the kubelet gives them the pod's fsGroup).
+    if (isRoot()) {
+        const user = unprivilegedUser();
+        env.WP_PLATFORM_RUN_AS = user.name;
+        chownTree(local.root, user.uid, user.gid);
+    }
     // A Unix socket path is limited to about 100 bytes: a deep state folder gets one in the temp folder.
     const socket = path.join(webDir, "run", "php-fpm.sock");
-    if (Buffer.byteLength(socket) > 100)
+    if (options.runtimeDir && options.runtimeDir !== options.stateDir) {
+        // Socket and temp files where the workers may go; conf, pid files and logs stay in the state folder.
+        const workDir = path.join(options.runtimeDir, "web", pod.name);
+        fs.rmSync(workDir, { recursive: true, force: true });
+        fs.mkdirSync(workDir, { recursive: true });
+        fs.chmodSync(path.join(options.runtimeDir, "web"), 0o711);
+        fs.chmodSync(workDir, 0o711);
+        env.WP_PLATFORM_FPM_SOCKET = path.join(workDir, "php-fpm.sock");
+        env.WP_PLATFORM_TEMP_DIR = path.join(workDir, "tmp");
+    } else if (Buffer.byteLength(socket) > 100)
         env.WP_PLATFORM_FPM_SOCKET = path.join(os.tmpdir(), `wp-platform-fpm-${process.pid}-${options.port}.sock`);
     const rendered = spawnSync("sh", [path.join(IMAGE_DIR, "render-config.sh"), confDir], {
         env: { ...process.env, ...env },
@@ -163,6 +221,21 @@ export async function startWeb(services: Services, options: WebOptions): Promise
 }
 
 const isRoot = (): boolean => typeof process.getuid === "function" && process.getuid() === 0;
+
+/** The user root's servers hand their workers to: www-data (the pods' uid 33) where it exists, else nobody. */
+function unprivilegedUser(): { name: string; uid: number; gid: number } {
+    for (const name of ["www-data", "nobody"]) {
+        const id = spawnSync("id", [name], { encoding: "utf8" });
+        const m = /uid=(\d+).*?gid=(\d+)/.exec(id.stdout);
+        if (id.status === 0 && m && m[1] !== "0") return { name, uid: Number(m[1]), gid: Number(m[2]) };
+    }
+    throw new Error("no unprivileged user (www-data or nobody) for PHP-FPM's and nginx's workers: PHP never runs as root");
+}
+
+function chownTree(dir: string, uid: number, gid: number): void {
+    fs.chownSync(dir, uid, gid);
+    for (const entry of fs.readdirSync(dir, { recursive: true }) as string[]) fs.chownSync(path.join(dir, entry), uid, gid);
+}
 
 export interface Response {
     readonly status: number;
