@@ -25,6 +25,7 @@ import {
     siteObjectName,
     sitePrefix,
     siteRoleName,
+    siteBackupPrefix,
     siteRolePath,
 } from "../src/naming";
 import { containerSecurityContext, podSecurityContext } from "../src/pods";
@@ -105,7 +106,7 @@ export const DB_PRIVILEGES = [
 ];
 
 /** The Jobs, each a WP-CLI command of the image (`wp platform <job>`: image/wp-cli/, see docs/image.md). */
-export type SiteJob = "install" | "activate-theme" | "verify" | "flush-caches";
+export type SiteJob = "install" | "activate-theme" | "upgrade-db" | "verify" | "flush-caches";
 
 /**
  * A Job's command: no shell, and every value a site file supplies reaches it as an environment
@@ -532,7 +533,26 @@ function createJobsAndIngress(name: string, args: SiteArgs, inputs: JobInputs, p
         once: true,
     });
     const theme = job({ job: "activate-theme", env: { WP_THEME: site.theme }, dependsOn: [install], once: true });
-    const verify = job({ job: "verify", env: { WP_SITE_URL: url, WP_THEME: site.theme }, dependsOn: [theme], once: false });
+    // A release to a core that needs it backs the database up, then updates its schema, before the
+    // site is verified on the new image and its traffic moves. WordPress never downgrades a schema:
+    // the backup is what a rollback past it restores (README, "Rolling back past a schema change").
+    const upgrade = job({
+        job: "upgrade-db",
+        env: { WP_PLATFORM_BACKUP_URL: pulumi.interpolate`s3://${args.platform.bucketName}/${siteBackupPrefix(site.id)}` },
+        dependsOn: [theme],
+        once: false,
+    });
+    // Loads the site as a visitor would, through its color's Service, with the site's Host.
+    const verify = job({
+        job: "verify",
+        env: {
+            WP_SITE_URL: url,
+            WP_THEME: site.theme,
+            WP_PLATFORM_SERVICE_URL: pulumi.interpolate`http://${serviceName(args.color)}.${args.platform.namespace}.svc.cluster.local`,
+        },
+        dependsOn: [upgrade],
+        once: false,
+    });
     const ingress = createIngress(name, args, [verify, args.platform.service], parent);
     if (args.preview) createPreviewIngress(name, args, args.preview, parent);
     return { verify, ingress };

@@ -52,6 +52,9 @@ export const sitePrefix = (id: string): string => `sites/${id}/`;
 /** Where a site's media live in the bucket: `sites/<id>/uploads/`. */
 export const siteMediaPrefix = (id: string): string => `${sitePrefix(id)}uploads/`;
 
+/** Where a site's database backups go (the upgrade-db Job): `sites/<id>/backups/`, the site's role alone writes there. */
+export const siteBackupPrefix = (id: string): string => `${sitePrefix(id)}backups/`;
+
 /** Every site's media, as an IAM resource or `s3:prefix` pattern: what the serving pods may touch. */
 export const MEDIA_PATTERN = `${siteMediaPrefix("*")}*`;
 
@@ -61,7 +64,17 @@ export const MEDIA_PATTERN = `${siteMediaPrefix("*")}*`;
  */
 export const siteObjectName = (id: string, object: SiteObject): string => `${id}.${object}`;
 export type SiteObject =
-    "site" | "preview" | "settings" | "jobs" | "tls" | "preview-tls" | "install" | "activate-theme" | "verify" | "flush-caches";
+    | "site"
+    | "preview"
+    | "settings"
+    | "jobs"
+    | "tls"
+    | "preview-tls"
+    | "install"
+    | "activate-theme"
+    | "upgrade-db"
+    | "verify"
+    | "flush-caches";
 
 /** The host at which a site answers on the color it is not on, when the stack has a preview domain. */
 export const previewHostname = (id: string, previewDomain: string): string => `${id}.${previewDomain}`;
