@@ -66,6 +66,7 @@ describe("the program", () => {
             `${site}$aws:iam/rolePolicy:RolePolicy::rrr/role-policy`,
             `${site}$kubernetes:batch/v1:Job::rrr/install`,
             `${site}$kubernetes:batch/v1:Job::rrr/activate-theme`,
+            `${site}$kubernetes:batch/v1:Job::rrr/upgrade-db`,
             `${site}$kubernetes:batch/v1:Job::rrr/verify`,
             `${site}$kubernetes:batch/v1:Job::rrr/flush-caches`,
             `${site}$kubernetes:networking.k8s.io/v1:Ingress::rrr/ingress`,
@@ -76,7 +77,7 @@ describe("the program", () => {
             `${site}$aws:route53/record:Record::rrr/edge-a/rrr.cloud2-stg.example.com`,
             `${site}$aws:route53/record:Record::rrr/edge-aaaa/rrr.cloud2-stg.example.com`,
         ]);
-        expect(urns).to.have.length(23);
+        expect(urns).to.have.length(24);
     });
 
     it("pins the URNs of the stack's data: the shared database and the files bucket", () => {
@@ -159,10 +160,10 @@ describe("adding and removing a site", () => {
     it("adds only the new site's resources, and updates the site index in place", () => {
         const diff = diffRuns(withTwo, withThree);
         expect(diff.removed).to.deep.equal([]);
-        // 17 resources, the jobs' ServiceAccount, the preview Ingress (the stg stack has a preview domain),
+        // 17 resources, the upgrade-db Job, the jobs' ServiceAccount, the preview Ingress (the stg stack has a preview domain),
         // and the edge tenant with an A and an AAAA record for the site's one hostname (stg has an edge
         // and a Route 53 zone), and the policy that lets its Jobs invalidate that tenant.
-        expect(diff.added).to.have.length(23);
+        expect(diff.added).to.have.length(24);
         expect(diff.added.every((urn) => urn.endsWith("::gamma") || urn.includes("::gamma/"))).to.equal(true);
         expect(names(diff.changed)).to.deep.equal([
             "kubernetes:core/v1:ConfigMap::site-index",

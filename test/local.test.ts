@@ -38,7 +38,7 @@ describe("npm run local: the plan it reads from the program", () => {
             expect(
                 s.jobs.map((j) => j.job),
                 s.id,
-            ).to.deep.equal(["install", "activate-theme", "verify", "flush-caches"]);
+            ).to.deep.equal(["install", "activate-theme", "upgrade-db", "verify", "flush-caches"]);
     });
 
     it("gives each Job its command and mounted settings, never a password in its env or command", () => {

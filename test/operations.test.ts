@@ -28,7 +28,8 @@ const siteIndexOf = (...sites: string[]) =>
     ]);
 const ownedBy = (site: string) => (urn: string) => urn.endsWith(`::${site}`) || urn.includes(`::${site}/`);
 const ingress = (site: string) => `kubernetes:networking.k8s.io/v1:Ingress::${site}/ingress`;
-const reran = (site: string) => [job(site, "flush-caches"), job(site, "verify")];
+// A site's release Jobs: the schema upgrade (with its backup), verify, and the cache flush.
+const reran = (site: string) => [job(site, "flush-caches"), job(site, "upgrade-db"), job(site, "verify")];
 const sorted = (xs: string[]) => [...new Set(xs)].sort();
 /** The site index records each host's color: a site that changes color updates it, in place. */
 const SITE_INDEX = "kubernetes:core/v1:ConfigMap::site-index";
@@ -46,9 +47,9 @@ describe("operations", () => {
         const after = await runProgram({ config: release("blue"), sites: { ...FLEET, "delta.yaml": siteFile("delta") } });
         const diff = diffRuns(base, after);
         expect(diff.removed).to.deep.equal([]);
-        // 17, the jobs' ServiceAccount, the edge tenant with an A and an AAAA record for its one hostname
+        // 17, the upgrade-db Job, the jobs' ServiceAccount, the edge tenant with an A and an AAAA record for its one hostname
         // (stg's edge has a Route 53 zone), and the policy that lets its Jobs invalidate the tenant.
-        expect(diff.added).to.have.length(22);
+        expect(diff.added).to.have.length(23);
         expect(diff.added.every(ownedBy("delta"))).to.equal(true);
         expect(shown(diff)).to.deep.equal({ updated: siteIndexOf("delta"), replaced: [] });
     });
@@ -185,8 +186,8 @@ describe("operations", () => {
         const after = await runProgram({ config: release("blue"), sites: rest });
         const diff = diffRuns(base, after);
         expect(diff.added).to.deep.equal([]);
-        // 17, the jobs' ServiceAccount, the edge tenant with its A and AAAA records, and its invalidation policy.
-        expect(diff.removed).to.have.length(22);
+        // 17, the upgrade-db Job, the jobs' ServiceAccount, the edge tenant with its A and AAAA records, and its invalidation policy.
+        expect(diff.removed).to.have.length(23);
         expect(diff.removed.every(ownedBy("beta"))).to.equal(true);
         expect(shown(diff)).to.deep.equal({ updated: siteIndexOf("beta"), replaced: [] });
     });

@@ -27,10 +27,10 @@ describe("Site", () => {
 
     it("parents every child to the site and names it after the site", () => {
         const children = run.resources.filter((r) => r.parent === `${SITE}::shop`);
-        // With the jobs' ServiceAccount, the preview Ingress (stg has a preview domain), and the edge
+        // With the upgrade-db Job, the jobs' ServiceAccount, the preview Ingress (stg has a preview domain), and the edge
         // tenant with an A and an AAAA record for each of its two hostnames (stg has an edge with a
         // Route 53 zone), and the policy that lets its Jobs invalidate that tenant.
-        expect(children).to.have.length(24);
+        expect(children).to.have.length(25);
         for (const child of children) expect(child.name).to.match(/^shop\//);
     });
 
@@ -255,10 +255,13 @@ describe("Site", () => {
             });
         });
 
-        it("waits for the verify Job, which waits for the provisioning Jobs", () => {
+        it("waits for the verify Job, which waits for the schema upgrade, which waits for the provisioning Jobs", () => {
             const ingress = site("kubernetes:networking.k8s.io/v1:Ingress", "shop/ingress");
             expect(ingress.dependencies).to.include(`${SITE}$kubernetes:batch/v1:Job::shop/verify`);
             expect(site("kubernetes:batch/v1:Job", "shop/verify").dependencies).to.include(
+                `${SITE}$kubernetes:batch/v1:Job::shop/upgrade-db`,
+            );
+            expect(site("kubernetes:batch/v1:Job", "shop/upgrade-db").dependencies).to.include(
                 `${SITE}$kubernetes:batch/v1:Job::shop/activate-theme`,
             );
         });
@@ -325,10 +328,19 @@ describe("Site", () => {
             const verify = site("kubernetes:batch/v1:Job", "shop/verify");
             const flush = site("kubernetes:batch/v1:Job", "shop/flush-caches");
             expect(container("shop/verify").command).to.deep.equal(["wp", "platform", "verify"]);
+            // It loads the site as a visitor would, through the Service of its color.
             expect(env("shop/verify")).to.deep.equal({
                 WP_SITE_ID: "shop",
                 WP_SITE_URL: "https://www.shop.cloud2-stg.example.com",
                 WP_THEME: "storefront",
+                WP_PLATFORM_SERVICE_URL: "http://blue.wp-platform.svc.cluster.local",
+                WP_PLATFORM_COLOR: "blue",
+            });
+            // Before it, the schema upgrade backs the database up into the site's own prefix.
+            expect(container("shop/upgrade-db").command).to.deep.equal(["wp", "platform", "upgrade-db"]);
+            expect(env("shop/upgrade-db")).to.deep.equal({
+                WP_SITE_ID: "shop",
+                WP_PLATFORM_BACKUP_URL: "s3://platform-files-mock/sites/shop/backups/",
                 WP_PLATFORM_COLOR: "blue",
             });
             expect(container("shop/flush-caches").command).to.deep.equal(["wp", "platform", "flush-caches"]);
