@@ -138,6 +138,7 @@ export = async () => {
             active: config.release.active,
             settings: Object.fromEntries(shared.map((d) => [d.site.id, d.component.servingSettings])),
             previewDomain: config.release.previewDomain,
+            after: deployed.filter((d) => d.site.isolation === "dedicated").map((d) => d.component.ingress),
         },
         inCluster,
     );

@@ -143,7 +143,8 @@ export class Site extends pulumi.ComponentResource {
     readonly servingSettings: pulumi.Output<string>;
     /** A dedicated site's own web Deployment of each color; undefined for a site the shared fleet serves. */
     readonly ownDeployments?: Record<Color, k8s.apps.v1.Deployment>;
-    private readonly ingress: k8s.networking.v1.Ingress;
+    /** The Ingress of its hostnames: a dedicated site's host leaves the shared index only after it has moved. */
+    readonly ingress: k8s.networking.v1.Ingress;
     /** Creates one of the site's Jobs, with its settings mounted. */
     private readonly job: (spec: JobSpec) => k8s.batch.v1.Job;
     private flushCaches?: k8s.batch.v1.Job;
@@ -170,10 +171,19 @@ export class Site extends pulumi.ComponentResource {
         const pod = { secretName: secrets.k8sSecretName, serviceAccountName: identity.jobsServiceAccount };
         this.job = (spec) => createJob(name, spec, args, pod, this);
         const service = own ? own.services[args.color] : args.platform.service;
-        const provisioned = createJobsAndIngress(name, args, { job: this.job, database: db.all, service }, this);
+        let ownDeployments: Record<Color, k8s.apps.v1.Deployment> | undefined;
+        // A dedicated site's Ingress moves to its own pods only once they have rolled out: a site moved
+        // from the shared fleet keeps its traffic there until then.
+        const servedBy = own
+            ? (verify: k8s.batch.v1.Job) => {
+                  ownDeployments = createDedicatedServing(name, args, own, verify, this);
+                  return [ownDeployments[args.color]];
+              }
+            : undefined;
+        const provisioned = createJobsAndIngress(name, args, { job: this.job, database: db.all, service, servedBy }, this);
         this.verifyJob = provisioned.verify;
         this.ingress = provisioned.ingress;
-        if (own) this.ownDeployments = createDedicatedServing(name, args, own, provisioned.verify, this);
+        this.ownDeployments = ownDeployments;
         if (args.platform.edge) createEdgeTenant(name, { site: args.site, stack: args.stack, edge: args.platform.edge }, this);
 
         this.registerOutputs({ url: this.url, secretName: this.secretName, database: this.databaseName, prefix: this.prefix });
@@ -432,6 +442,8 @@ interface JobInputs {
     readonly database: pulumi.Resource[];
     /** The Service of the site's color (the shared one, or its own when dedicated): the Ingress waits for it. */
     readonly service: k8s.core.v1.Service;
+    /** A dedicated site's: creates its Deployments after its verify Job and returns what its Ingress waits for. */
+    readonly servedBy?: (verify: k8s.batch.v1.Job) => pulumi.Resource[];
 }
 
 /** What every Job of a site runs with: the site's settings Secret, mounted, and its own ServiceAccount. */
@@ -527,7 +539,7 @@ function createJobsAndIngress(name: string, args: SiteArgs, inputs: JobInputs, p
     });
     const theme = job({ job: "activate-theme", env: { WP_THEME: site.theme }, dependsOn: [install], once: true });
     const verify = job({ job: "verify", env: { WP_SITE_URL: url, WP_THEME: site.theme }, dependsOn: [theme], once: false });
-    const ingress = createIngress(name, args, [verify, inputs.service], parent);
+    const ingress = createIngress(name, args, [verify, inputs.service, ...(inputs.servedBy?.(verify) ?? [])], parent);
     if (args.preview) createPreviewIngress(name, args, args.preview, parent);
     return { verify, ingress };
 }

@@ -173,6 +173,23 @@ describe("a dedicated site", () => {
         );
     });
 
+    it("moves its Ingress only once its own Deployment of its color has rolled out", () => {
+        const ingress = run.get(INGRESS, "vault/ingress");
+        expect(ingress.dependencies).to.include.members([
+            run.get(DEPLOYMENT, "vault/blue-deployment").urn,
+            run.get(SERVICE, "vault/blue-service").urn,
+            run.get("kubernetes:batch/v1:Job", "vault/verify").urn,
+        ]);
+    });
+
+    it("leaves the shared index and settings only once its Ingress has moved to its own pods", () => {
+        const moved = run.get(INGRESS, "vault/ingress").urn;
+        expect(run.get(CONFIGMAP, "site-index").dependencies).to.include(moved);
+        for (const shard of run.ofType(SECRET).filter((s) => s.name.startsWith("site-index-settings-"))) {
+            expect(shard.dependencies, shard.name).to.include(moved);
+        }
+    });
+
     it("flushes its caches after its own Deployment of its color", () => {
         const flush = run.get("kubernetes:batch/v1:Job", "vault/flush-caches");
         expect(flush.dependencies).to.include(run.get(DEPLOYMENT, "vault/blue-deployment").urn);
