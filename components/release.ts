@@ -3,7 +3,9 @@
 // after the sites: a color's Deployment rolls out only once its sites' verify Jobs have passed. The
 // Services that select these pods need no site and come first (components/color-services.ts).
 // The pod template depends only on the color's image and the stack settings, never on the sites,
-// so adding or removing a site never restarts the fleet.
+// so adding or removing a site never restarts the fleet. `createColorServing` builds a color's
+// objects for a serving scope: the shared fleet here, or one `isolation: dedicated` site
+// (components/site.ts), with the same pod template and its own names, index and settings.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { COLORS, type Color, type CronConfig, type ReleaseConfig, type WordpressConfig } from "../src/config";

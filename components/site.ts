@@ -1,6 +1,8 @@
 // One hosted WordPress site: its database and user on the shared instance, its secrets, its S3
-// prefix and role, its Ingress and its provisioning Jobs. Every child is named `<id>/...` and
-// parented to the site, so the site id is in every URN: renaming a site is a new site.
+// prefix and role, its Ingress and its provisioning Jobs; with `isolation: dedicated`, its own
+// serving objects (Deployments, Services, role, index and settings: createDedicatedObjects).
+// Every child is named `<id>/...` and parented to the site, so the site id is in every URN:
+// renaming a site is a new site.
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as mysql from "@pulumi/mysql";
