@@ -21,9 +21,11 @@ import { type SiteSpec } from "./src/sites";
 // Throws one error listing every problem of the config and of the site files, before any resource
 // is registered: a run that skipped a bad site file would make `pulumi up` delete that site.
 const { config, specs } = loadStack(pulumi.runtime.allConfig(), pulumi.getStack(), __dirname);
+// The sites the shared fleet serves; a dedicated site has pods, index and settings of its own.
+const sharedSpecs = specs.filter((s) => s.isolation === "shared");
 // The pods read the site index and the sites' settings from mounted Kubernetes objects, 1 MiB each.
 const sizeProblems = siteIndexSizeProblems(
-    specs,
+    sharedSpecs,
     { stack: config.stack, adminEmail: config.adminEmail, siteUrl: (site) => siteUrlOf(site, config.ingress), cache: config.cache.enabled },
     config.release.previewDomain,
 );
@@ -74,6 +76,16 @@ const services = new ColorServices(
     inCluster,
 );
 
+// What a color's pods are built from, for the shared fleet (Release) and each dedicated site alike.
+const servingArgs = {
+    stack: config.stack,
+    namespace: platform.namespace,
+    image: config.image,
+    release: config.release,
+    wordpress: config.wordpress,
+    cron: config.cron,
+};
+
 function createSite(site: SiteSpec) {
     const color = siteColor(site, config.release);
     const image = colorImage(config.image, config.release, color);
@@ -90,6 +102,7 @@ function createSite(site: SiteSpec) {
             runAsUser: config.wordpress.runAsUser,
             retainData: config.retainDataOnDelete,
             preview: config.release.previewDomain ? { domain: config.release.previewDomain, color: otherColor(color) } : undefined,
+            serving: servingArgs,
             platform: {
                 namespace: platform.namespace,
                 dbHost: platform.dbHost,
@@ -115,15 +128,17 @@ export = async () => {
         deployed.push(createSite(site));
         await new Promise((resolve) => setImmediate(resolve));
     }
+    const shared = deployed.filter((d) => d.site.isolation === "shared");
     const siteIndex = new SiteIndex(
         "site-index",
         {
             stack: config.stack,
             namespace: platform.namespace,
-            sites: specs,
+            sites: sharedSpecs,
             active: config.release.active,
-            settings: Object.fromEntries(deployed.map((d) => [d.site.id, d.component.servingSettings])),
+            settings: Object.fromEntries(shared.map((d) => [d.site.id, d.component.servingSettings])),
             previewDomain: config.release.previewDomain,
+            after: deployed.filter((d) => d.site.isolation === "dedicated").map((d) => d.component.ingress),
         },
         inCluster,
     );
@@ -131,25 +146,21 @@ export = async () => {
     // A color's Deployment rolls out only once the verify Jobs of its sites have passed and the site
     // index its pods mount exists.
     const rolloutAfter = (color: Color) => [
-        ...deployed.filter((d) => d.color === color).map((d) => d.component.verifyJob),
+        ...shared.filter((d) => d.color === color).map((d) => d.component.verifyJob),
         ...siteIndex.objects,
     ];
     const release = new Release(
         "release",
         {
-            stack: config.stack,
-            namespace: platform.namespace,
-            image: config.image,
-            release: config.release,
-            colorsInUse: colorsInUse(specs, config.release),
-            wordpress: config.wordpress,
-            cron: config.cron,
+            ...servingArgs,
+            colorsInUse: colorsInUse(sharedSpecs, config.release),
             serviceAccountName: platform.serviceAccountName,
             rolloutAfter: { blue: rolloutAfter("blue"), green: rolloutAfter("green") },
         },
         inCluster,
     );
-    for (const d of deployed) d.component.flushCachesAfter(release.deployments[d.color]);
+    // A site's cache flush waits for the Deployment that serves it: its own when dedicated.
+    for (const d of deployed) d.component.flushCachesAfter((d.component.ownDeployments ?? release.deployments)[d.color]);
 
     /** Per site, what the old manager's GET /sites/{id} returned. No secret values, only names. */
     const sites = Object.fromEntries(

@@ -3,7 +3,9 @@
 // after the sites: a color's Deployment rolls out only once its sites' verify Jobs have passed. The
 // Services that select these pods need no site and come first (components/color-services.ts).
 // The pod template depends only on the color's image and the stack settings, never on the sites,
-// so adding or removing a site never restarts the fleet.
+// so adding or removing a site never restarts the fleet. `createColorServing` builds a color's
+// objects for a serving scope: the shared fleet here, or one `isolation: dedicated` site
+// (components/site.ts), with the same pod template and its own names, index and settings.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { COLORS, type Color, type CronConfig, type ReleaseConfig, type WordpressConfig } from "../src/config";
@@ -21,7 +23,8 @@ import { SETTINGS_SHARDS } from "../src/settings";
 import { WORDPRESS_POD_LABELS, containerSecurityContext, podSecurityContext } from "../src/pods";
 import { colorImage } from "../src/release";
 
-export interface ReleaseArgs {
+/** What a color's serving objects are built from, for the shared fleet or for one dedicated site. */
+export interface ServingArgs {
     /** The stack name, given to the pods as WP_PLATFORM_STACK. */
     readonly stack: string;
     /** Kubernetes namespace of the platform. */
@@ -30,12 +33,15 @@ export interface ReleaseArgs {
     readonly image: string;
     /** Active color and the digest of each color. */
     readonly release: ReleaseConfig;
-    /** Colors that serve at least one site; the others idle at `release.idleReplicas`. */
-    readonly colorsInUse: ReadonlySet<Color>;
     /** Port, probes, resources and autoscaling of the WordPress pods. */
     readonly wordpress: WordpressConfig;
     /** The cron runner of each color: concurrency, per-site time limit, interval, resources. */
     readonly cron: CronConfig;
+}
+
+export interface ReleaseArgs extends ServingArgs {
+    /** Colors that serve at least one shared site; the others idle at `release.idleReplicas`. */
+    readonly colorsInUse: ReadonlySet<Color>;
     /** The ServiceAccount of the pods (IRSA). */
     readonly serviceAccountName: pulumi.Input<string>;
     /**
@@ -53,12 +59,9 @@ export class Release extends pulumi.ComponentResource {
     constructor(name: string, args: ReleaseArgs, opts?: pulumi.ComponentResourceOptions) {
         super(RELEASE_TYPE, name, {}, opts);
         const deployments = {} as Record<Color, k8s.apps.v1.Deployment>;
-        const child = childNamer(name);
-        for (const color of COLORS) {
-            deployments[color] = createDeployment(child, color, args, this);
-            createScaling(child, color, args, this);
-            createCronRunner(child, color, args, this);
-        }
+        const scope = sharedScope(name, args);
+        for (const color of COLORS) deployments[color] = createColorServing(scope, color, args, this).deployment;
+        const child = scope.child;
         // The cron runners serve nothing: no traffic reaches them.
         new k8s.networking.v1.NetworkPolicy(
             child.name("cron-no-ingress"),
@@ -81,19 +84,85 @@ export class Release extends pulumi.ComponentResource {
     }
 }
 
-/**
- * A child's Pulumi name and options: `<release>-<child>`, so two Releases cannot meet. The first
- * Release named its children without its own name: the alias keeps those URNs (nothing replaced).
- */
-interface ChildNamer {
+/** A child's Pulumi name and options. */
+export interface ChildNamer {
     name(child: string): string;
     opts(child: string, opts: pulumi.CustomResourceOptions): pulumi.CustomResourceOptions;
 }
+
+/**
+ * `<release>-<child>`, so two Releases cannot meet. The first Release named its children without
+ * its own name: the alias keeps those URNs (nothing replaced).
+ */
 function childNamer(release: string): ChildNamer {
     return {
         name: (child) => `${release}-${child}`,
         opts: (child, opts) => ({ ...opts, aliases: [{ name: child }] }),
     };
+}
+
+/** The Kubernetes names and `app` labels of one color's serving objects. */
+export interface ColorNames {
+    readonly deployment: string;
+    /** The HorizontalPodAutoscaler and the PodDisruptionBudget. */
+    readonly scaling: string;
+    readonly cronRunner: string;
+    /** `app` of the web pods, which the color's Service selects. */
+    readonly app: string;
+    /** `app` of the cron runner's pod. */
+    readonly cronApp: string;
+}
+
+/**
+ * Whose serving objects a color's are: the shared fleet's (children of the Release) or one dedicated
+ * site's (children of its Site). Everything else of the pod template is the same for both.
+ */
+export interface ServingScope {
+    /** Pulumi names and options of the children; `<child>` is e.g. `blue-deployment`. */
+    readonly child: ChildNamer;
+    readonly names: (color: Color) => ColorNames;
+    /** The pods' ServiceAccount (IRSA). */
+    readonly serviceAccountName: pulumi.Input<string>;
+    /** The ConfigMap holding the `sites.json` the pods read. */
+    readonly siteIndex: pulumi.Input<string>;
+    /** The Secrets whose `<id>.json` keys are merged into the pods' settings folder. */
+    readonly settingsSecrets: readonly pulumi.Input<string>[];
+    /** Whether a site is on the color; a color with none idles at `release.idleReplicas`, its cron runner at 0. */
+    readonly inUse: (color: Color) => boolean;
+    /** What the color's Deployments wait for before they roll out. */
+    readonly rolloutAfter: (color: Color) => readonly pulumi.Resource[];
+}
+
+/** The shared fleet: names as DESIGN.md gives them, every settings shard, the platform's ServiceAccount. */
+function sharedScope(name: string, args: ReleaseArgs): ServingScope {
+    return {
+        child: childNamer(name),
+        names: (color) => ({
+            deployment: deploymentName(color),
+            scaling: color,
+            cronRunner: cronRunnerName(color),
+            app: color,
+            cronApp: cronRunnerName(color),
+        }),
+        serviceAccountName: args.serviceAccountName,
+        siteIndex: SITE_INDEX_CONFIGMAP,
+        settingsSecrets: Array.from({ length: SETTINGS_SHARDS }, (_, shard) => settingsSecretName(shard)),
+        inUse: (color) => args.colorsInUse.has(color),
+        rolloutAfter: (color) => args.rolloutAfter[color],
+    };
+}
+
+/** One color's web Deployment, its HorizontalPodAutoscaler and PodDisruptionBudget, and its cron runner. */
+export function createColorServing(
+    scope: ServingScope,
+    color: Color,
+    args: ServingArgs,
+    parent: pulumi.Resource,
+): { deployment: k8s.apps.v1.Deployment; cronRunner: k8s.apps.v1.Deployment } {
+    const deployment = createDeployment(scope, color, args, parent);
+    createScaling(scope, color, args, parent);
+    const cronRunner = createCronRunner(scope, color, args, parent);
+    return { deployment, cronRunner };
 }
 
 /** The `canaryEnv` record the old manager kept: the active color and its image. */
@@ -102,8 +171,8 @@ export function canaryEnv(args: Pick<ReleaseArgs, "image" | "release">): string 
     return JSON.stringify({ selector, image: colorImage(args.image, args.release, selector) });
 }
 
-/** What the pods of a color mount to find its sites: the site index and every site's settings. */
-function siteVolumes(): {
+/** What the pods of a color mount to find their sites: the site index and the settings of those sites. */
+function siteVolumes(scope: ServingScope): {
     volumes: k8s.types.input.core.v1.Volume[];
     volumeMounts: k8s.types.input.core.v1.VolumeMount[];
     env: k8s.types.input.core.v1.EnvVar[];
@@ -112,12 +181,12 @@ function siteVolumes(): {
         // Mounted as volumes (not env or subPath) so the kubelet refreshes the files in place when a
         // site is added: the pods keep running. One folder of `<id>.json` from every settings Secret.
         volumes: [
-            { name: "site-index", configMap: { name: SITE_INDEX_CONFIGMAP } },
+            { name: "site-index", configMap: { name: scope.siteIndex } },
             {
                 name: "site-settings",
                 projected: {
                     defaultMode: 0o440,
-                    sources: Array.from({ length: SETTINGS_SHARDS }, (_, shard) => ({ secret: { name: settingsSecretName(shard) } })),
+                    sources: scope.settingsSecrets.map((name) => ({ secret: { name } })),
                 },
             },
         ],
@@ -132,15 +201,17 @@ function siteVolumes(): {
     };
 }
 
-function createDeployment(child: ChildNamer, color: Color, args: ReleaseArgs, parent: pulumi.Resource): k8s.apps.v1.Deployment {
+function createDeployment(scope: ServingScope, color: Color, args: ServingArgs, parent: pulumi.Resource): k8s.apps.v1.Deployment {
     const wp = args.wordpress;
-    const labels = { app: color };
-    const mounts = siteVolumes();
+    const names = scope.names(color);
+    const labels = { app: names.app };
+    const mounts = siteVolumes(scope);
     const probe = { httpGet: { path: wp.probePath, port: "http" }, periodSeconds: 10, timeoutSeconds: 5 };
+    const child = `${color}-deployment`;
     return new k8s.apps.v1.Deployment(
-        child.name(deploymentName(color)),
+        scope.child.name(child),
         {
-            metadata: { name: deploymentName(color), namespace: args.namespace, labels: { ...labels, ...WORDPRESS_POD_LABELS } },
+            metadata: { name: names.deployment, namespace: args.namespace, labels: { ...labels, ...WORDPRESS_POD_LABELS } },
             spec: {
                 // No `replicas`: the HorizontalPodAutoscaler owns the count.
                 selector: { matchLabels: labels },
@@ -148,7 +219,7 @@ function createDeployment(child: ChildNamer, color: Color, args: ReleaseArgs, pa
                 template: {
                     metadata: { labels: { ...labels, ...WORDPRESS_POD_LABELS } },
                     spec: {
-                        serviceAccountName: args.serviceAccountName,
+                        serviceAccountName: scope.serviceAccountName,
                         securityContext: podSecurityContext(wp.runAsUser),
                         topologySpreadConstraints: [
                             {
@@ -181,21 +252,22 @@ function createDeployment(child: ChildNamer, color: Color, args: ReleaseArgs, pa
                 },
             },
         },
-        child.opts(deploymentName(color), { parent, dependsOn: [...args.rolloutAfter[color]] }),
+        scope.child.opts(child, { parent, dependsOn: [...scope.rolloutAfter(color)] }),
     );
 }
 
 /** Autoscaling and disruption budget; a color no site is on idles at `release.idleReplicas`. */
-function createScaling(child: ChildNamer, color: Color, args: ReleaseArgs, parent: pulumi.Resource): void {
+function createScaling(scope: ServingScope, color: Color, args: ServingArgs, parent: pulumi.Resource): void {
     const wp = args.wordpress;
-    const inUse = args.colorsInUse.has(color);
+    const names = scope.names(color);
+    const inUse = scope.inUse(color);
     const opts = { parent };
     new k8s.autoscaling.v2.HorizontalPodAutoscaler(
-        child.name(`${color}-hpa`),
+        scope.child.name(`${color}-hpa`),
         {
-            metadata: { name: color, namespace: args.namespace, labels: { app: color } },
+            metadata: { name: names.scaling, namespace: args.namespace, labels: { app: names.app } },
             spec: {
-                scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: deploymentName(color) },
+                scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: names.deployment },
                 minReplicas: inUse ? wp.minReplicas : args.release.idleReplicas,
                 maxReplicas: inUse ? wp.maxReplicas : args.release.idleReplicas,
                 metrics: [
@@ -206,15 +278,15 @@ function createScaling(child: ChildNamer, color: Color, args: ReleaseArgs, paren
                 ],
             },
         },
-        child.opts(`${color}-hpa`, opts),
+        scope.child.opts(`${color}-hpa`, opts),
     );
     new k8s.policy.v1.PodDisruptionBudget(
-        child.name(`${color}-pdb`),
+        scope.child.name(`${color}-pdb`),
         {
-            metadata: { name: color, namespace: args.namespace, labels: { app: color } },
-            spec: { maxUnavailable: 1, selector: { matchLabels: { app: color } } },
+            metadata: { name: names.scaling, namespace: args.namespace, labels: { app: names.app } },
+            spec: { maxUnavailable: 1, selector: { matchLabels: { app: names.app } } },
         },
-        child.opts(`${color}-pdb`, opts),
+        scope.child.opts(`${color}-pdb`, opts),
     );
 }
 
@@ -234,23 +306,25 @@ export const CRON_RUNNER_COMMAND = ["wp", "platform", "cron-runner"];
  * in the runner, so the two colors' runners never run one site together. It rolls out with its
  * color's web pods: after the color's verify Jobs, so a new image runs no site's events unverified.
  */
-function createCronRunner(child: ChildNamer, color: Color, args: ReleaseArgs, parent: pulumi.Resource): k8s.apps.v1.Deployment {
+function createCronRunner(scope: ServingScope, color: Color, args: ServingArgs, parent: pulumi.Resource): k8s.apps.v1.Deployment {
     const cron = args.cron;
-    const labels = { app: cronRunnerName(color), ...CRON_POD_LABELS };
-    const mounts = siteVolumes();
+    const names = scope.names(color);
+    const labels = { app: names.cronApp, ...CRON_POD_LABELS };
+    const mounts = siteVolumes(scope);
+    const child = cronRunnerName(color);
     return new k8s.apps.v1.Deployment(
-        child.name(cronRunnerName(color)),
+        scope.child.name(child),
         {
-            metadata: { name: cronRunnerName(color), namespace: args.namespace, labels },
+            metadata: { name: names.cronRunner, namespace: args.namespace, labels },
             spec: {
                 // A color no site is on has no events to run.
-                replicas: args.colorsInUse.has(color) ? 1 : 0,
-                selector: { matchLabels: { app: cronRunnerName(color) } },
+                replicas: scope.inUse(color) ? 1 : 0,
+                selector: { matchLabels: { app: names.cronApp } },
                 strategy: { type: "Recreate" },
                 template: {
                     metadata: { labels },
                     spec: {
-                        serviceAccountName: args.serviceAccountName,
+                        serviceAccountName: scope.serviceAccountName,
                         securityContext: podSecurityContext(args.wordpress.runAsUser),
                         containers: [
                             {
@@ -275,7 +349,7 @@ function createCronRunner(child: ChildNamer, color: Color, args: ReleaseArgs, pa
                 },
             },
         },
-        child.opts(cronRunnerName(color), { parent, dependsOn: [...args.rolloutAfter[color]] }),
+        scope.child.opts(child, { parent, dependsOn: [...scope.rolloutAfter(color)] }),
     );
 }
 

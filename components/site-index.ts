@@ -23,6 +23,11 @@ export interface SiteIndexArgs {
     readonly settings: Readonly<Record<string, pulumi.Output<string>>>;
     /** When set, each site's preview host `<id>.<previewDomain>` maps to it too. */
     readonly previewDomain?: string;
+    /**
+     * What the objects wait for: the Ingresses of the dedicated sites, so a site moving to pods of its
+     * own leaves the shared index and settings only once its traffic has left the shared pods.
+     */
+    readonly after?: readonly pulumi.Resource[];
 }
 
 export class SiteIndex extends pulumi.ComponentResource {
@@ -31,7 +36,7 @@ export class SiteIndex extends pulumi.ComponentResource {
 
     constructor(name: string, args: SiteIndexArgs, opts?: pulumi.ComponentResourceOptions) {
         super(SITE_INDEX_TYPE, name, {}, opts);
-        const opt = { parent: this };
+        const opt = { parent: this, dependsOn: [...(args.after ?? [])] };
         const configMap = new k8s.core.v1.ConfigMap(
             name,
             {

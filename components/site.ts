@@ -1,14 +1,17 @@
 // One hosted WordPress site: its database and user on the shared instance, its secrets, its S3
-// prefix and role, its Ingress and its provisioning Jobs. Every child is named `<id>/...` and
-// parented to the site, so the site id is in every URN: renaming a site is a new site.
+// prefix and role, its Ingress and its provisioning Jobs; with `isolation: dedicated`, its own
+// serving objects (Deployments, Services, role, index and settings: createDedicatedObjects).
+// Every child is named `<id>/...` and parented to the site, so the site id is in every URN:
+// renaming a site is a new site.
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as mysql from "@pulumi/mysql";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import type { Color, IngressConfig, JobsConfig } from "../src/config";
+import { COLORS, type Color, type IngressConfig, type JobsConfig } from "../src/config";
 import {
     SERVICE_PORT,
+    SITE_INDEX_FILE,
     SETTINGS_MOUNT,
     SITE_TAG,
     SITE_TYPE,
@@ -16,24 +19,37 @@ import {
     type SiteObject,
     databaseName,
     databaseUser,
+    dedicatedServiceName,
     grantDatabasePattern,
     previewHostname,
     secretName,
     serviceName,
     settingsKey,
     siteChildName,
+    siteMediaPrefix,
     siteObjectName,
     sitePrefix,
     siteRoleName,
     siteBackupPrefix,
     siteRolePath,
+    siteWebRoleName,
 } from "../src/naming";
-import { containerSecurityContext, podSecurityContext } from "../src/pods";
-import { type CacheSettings, PASSWORD_LENGTH, SALT_LENGTH, SALT_NAMES, saltsFrom, servingSettings, siteSettings } from "../src/settings";
+import { WORDPRESS_POD_LABELS, containerSecurityContext, podSecurityContext } from "../src/pods";
+import {
+    type CacheSettings,
+    PASSWORD_LENGTH,
+    SALT_LENGTH,
+    SALT_NAMES,
+    saltsFrom,
+    servingSettings,
+    siteIndexJson,
+    siteSettings,
+} from "../src/settings";
 import { FILES_TAG, filesLocationTag, siteFilesRecord } from "../src/site-files";
 import type { SiteSpec } from "../src/sites";
 import type { EdgeTenantTarget } from "./edge";
 import type { CacheEndpoint } from "./platform";
+import { type ServingArgs, type ServingScope, createColorServing } from "./release";
 import { EDGE_INVALIDATION_ACTIONS, createEdgeTenant } from "./site-edge";
 
 export interface SiteArgs {
@@ -58,6 +74,11 @@ export interface SiteArgs {
     /** When the stack has a preview domain: the host `<id>.<domain>` on the other color. */
     readonly preview?: PreviewArgs;
     /**
+     * The release and the WordPress and cron settings of the pods: a site with `isolation: dedicated`
+     * builds its own colors' Deployments from them, exactly as the Release builds the shared ones.
+     */
+    readonly serving: ServingArgs;
+    /**
      * What the site uses of the stack's shared resources. The Kubernetes and MySQL providers come
      * through the component's `providers` option, which its children inherit.
      */
@@ -75,7 +96,7 @@ export interface SitePlatform {
     readonly bucketArn: pulumi.Input<string>;
     /** ARN of the cluster's IAM OIDC provider: the site's Jobs reach its role through it (IRSA). */
     readonly oidcProviderArn: string;
-    /** The Service of the site's color: the Ingress backend, which must exist before the Ingress. */
+    /** The shared Service of the site's color: the Ingress backend of a shared site, which must exist before the Ingress. */
     readonly service: k8s.core.v1.Service;
     /** Runs after the engine deletes this component: deletes the site's files unless the stack retains data. */
     readonly filesCleanup: pulumi.ResourceHook;
@@ -123,7 +144,10 @@ export class Site extends pulumi.ComponentResource {
     readonly verifyJob: k8s.batch.v1.Job;
     /** The settings the serving pods read (`<id>.json` in one of the Secrets `site-settings-<n>`): no admin password. */
     readonly servingSettings: pulumi.Output<string>;
-    private readonly ingress: k8s.networking.v1.Ingress;
+    /** A dedicated site's own web Deployment of each color; undefined for a site the shared fleet serves. */
+    readonly ownDeployments?: Record<Color, k8s.apps.v1.Deployment>;
+    /** The Ingress of its hostnames: a dedicated site's host leaves the shared index only after it has moved. */
+    readonly ingress: k8s.networking.v1.Ingress;
     /** Creates one of the site's Jobs, with its settings mounted. */
     private readonly job: (spec: JobSpec) => k8s.batch.v1.Job;
     private flushCaches?: k8s.batch.v1.Job;
@@ -148,11 +172,23 @@ export class Site extends pulumi.ComponentResource {
         const identity = createFilesRole(name, args, this);
         const secrets = createSecrets(name, args, { db }, this);
         this.servingSettings = secrets.servingSettings;
+        const own = site.isolation === "dedicated" ? createDedicatedObjects(name, args, secrets.servingSettings, this) : undefined;
         const pod = { secretName: secrets.k8sSecretName, serviceAccountName: identity.jobsServiceAccount };
         this.job = (spec) => createJob(name, spec, args, pod, this);
-        const provisioned = createJobsAndIngress(name, args, { job: this.job, database: db.all }, this);
+        const service = own ? own.services[args.color] : args.platform.service;
+        let ownDeployments: Record<Color, k8s.apps.v1.Deployment> | undefined;
+        // A dedicated site's Ingress moves to its own pods only once they have rolled out: a site moved
+        // from the shared fleet keeps its traffic there until then.
+        const servedBy = own
+            ? (verify: k8s.batch.v1.Job) => {
+                  ownDeployments = createDedicatedServing(name, args, own, verify, this);
+                  return [ownDeployments[args.color]];
+              }
+            : undefined;
+        const provisioned = createJobsAndIngress(name, args, { job: this.job, database: db.all, service, servedBy }, this);
         this.verifyJob = provisioned.verify;
         this.ingress = provisioned.ingress;
+        this.ownDeployments = ownDeployments;
         if (args.platform.edge) {
             const edge = createEdgeTenant(name, { site: args.site, stack: args.stack, edge: args.platform.edge }, this);
             this.edgeTenantId = edge.tenant.id;
@@ -439,6 +475,10 @@ interface JobInputs {
     readonly job: (spec: JobSpec) => k8s.batch.v1.Job;
     /** The site's database, user and grant: install needs all three. */
     readonly database: pulumi.Resource[];
+    /** The Service of the site's color (the shared one, or its own when dedicated): the Ingress waits for it. */
+    readonly service: k8s.core.v1.Service;
+    /** A dedicated site's: creates its Deployments after its verify Job and returns what its Ingress waits for. */
+    readonly servedBy?: (verify: k8s.batch.v1.Job) => pulumi.Resource[];
 }
 
 /** What every Job of a site runs with: the site's settings Secret, mounted, and its own ServiceAccount. */
@@ -542,18 +582,11 @@ function createJobsAndIngress(name: string, args: SiteArgs, inputs: JobInputs, p
         dependsOn: [theme],
         once: false,
     });
-    // Loads the site as a visitor would, through its color's Service, with the site's Host.
-    const verify = job({
-        job: "verify",
-        env: {
-            WP_SITE_URL: url,
-            WP_THEME: site.theme,
-            WP_PLATFORM_SERVICE_URL: pulumi.interpolate`http://${serviceName(args.color)}.${args.platform.namespace}.svc.cluster.local`,
-        },
-        dependsOn: [upgrade],
-        once: false,
-    });
-    const ingress = createIngress(name, args, [verify, args.platform.service], parent);
+    // Loads the site's home page as a visitor would, from a web server of the Job's own image (the
+    // image under test): not through the color's Service, whose pods roll out only after this Job
+    // (they still run the old image, and a new stack has none yet).
+    const verify = job({ job: "verify", env: { WP_SITE_URL: url, WP_THEME: site.theme }, dependsOn: [upgrade], once: false });
+    const ingress = createIngress(name, args, [verify, inputs.service, ...(inputs.servedBy?.(verify) ?? [])], parent);
     if (args.preview) createPreviewIngress(name, args, args.preview, parent);
     return { verify, ingress };
 }
@@ -610,11 +643,189 @@ function ingressSpec(args: SiteArgs, target: IngressTarget): k8s.networking.v1.I
                         {
                             path: "/",
                             pathType: "Prefix",
-                            backend: { service: { name: serviceName(target.color), port: { number: SERVICE_PORT } } },
+                            backend: { service: { name: backendServiceName(args.site, target.color), port: { number: SERVICE_PORT } } },
                         },
                     ],
                 },
             })),
         },
     };
+}
+
+/** The Service an Ingress of the site routes to for a color: the shared one, or the site's own. */
+function backendServiceName(site: SiteSpec, color: Color): string {
+    return site.isolation === "dedicated" ? dedicatedServiceName(site.id, color) : serviceName(color);
+}
+
+/** What a dedicated site's pods find before they start, and its Services. */
+interface DedicatedObjects {
+    /** `<id>-blue`, `<id>-green`: its Ingresses' backends. */
+    readonly services: Record<Color, k8s.core.v1.Service>;
+    /** `<id>.wordpress`, carrying the role `wp.<stack>.<id>.web`. */
+    readonly serviceAccountName: pulumi.Output<string>;
+    /** `<id>.index`: the site index of this site alone. */
+    readonly index: k8s.core.v1.ConfigMap;
+    /** `<id>.serving-settings`: its serving settings, in no shared Secret. */
+    readonly settings: k8s.core.v1.Secret;
+}
+
+/** `app` of a dedicated site's web pods of a color: `<id>.blue`, which only its own Service selects. */
+const dedicatedApp = (id: string, color: Color): string => siteObjectName(id, color);
+
+/**
+ * A dedicated site's Services, ServiceAccount and role, site index and serving settings. Its pods
+ * carry the WordPress pod labels, so the namespace's NetworkPolicies apply to them as to the
+ * shared pods; its `app` label is its own, so the shared Services never select them.
+ */
+function createDedicatedObjects(name: string, args: SiteArgs, settings: pulumi.Output<string>, parent: pulumi.Resource): DedicatedObjects {
+    const id = args.site.id;
+    const namespace = args.platform.namespace;
+    const services = {} as Record<Color, k8s.core.v1.Service>;
+    for (const color of COLORS) {
+        services[color] = new k8s.core.v1.Service(
+            siteChildName(name, `${color}-service`),
+            {
+                metadata: {
+                    name: dedicatedServiceName(id, color),
+                    namespace,
+                    labels: { ...siteLabels(id), app: dedicatedApp(id, color), ...WORDPRESS_POD_LABELS },
+                },
+                spec: {
+                    type: "ClusterIP",
+                    selector: { app: dedicatedApp(id, color) },
+                    ports: [{ name: "http", port: SERVICE_PORT, targetPort: "http", protocol: "TCP" }],
+                },
+            },
+            { parent },
+        );
+    }
+    const index = new k8s.core.v1.ConfigMap(
+        siteChildName(name, "index"),
+        {
+            metadata: { name: siteObjectName(id, "index"), namespace, labels: siteLabels(id) },
+            data: { [SITE_INDEX_FILE]: siteIndexJson(args.stack, [args.site], args.serving.release.active, args.preview?.domain) },
+        },
+        { parent },
+    );
+    const settingsSecret = new k8s.core.v1.Secret(
+        siteChildName(name, "serving-settings"),
+        {
+            metadata: { name: siteObjectName(id, "serving-settings"), namespace, labels: siteLabels(id) },
+            type: "Opaque",
+            stringData: { [settingsKey(id)]: settings },
+        },
+        { parent },
+    );
+    return { services, serviceAccountName: createWebRole(name, args, parent), index, settings: settingsSecret };
+}
+
+/**
+ * The role of a dedicated site's pods, `wp.<stack>.<id>.web`: its own media (`sites/<id>/uploads/`)
+ * and nothing else, as the shared pods' role has every site's media (components/platform.ts); taken
+ * only through its ServiceAccount `<id>.wordpress` (IRSA). Returns the ServiceAccount's name.
+ */
+function createWebRole(name: string, args: SiteArgs, parent: pulumi.Resource): pulumi.Output<string> {
+    const id = args.site.id;
+    const media = siteMediaPrefix(id);
+    const issuer = oidcIssuer(args.platform.oidcProviderArn);
+    const serviceAccountName = siteObjectName(id, "wordpress");
+    const role = new aws.iam.Role(
+        siteChildName(name, "web-role"),
+        {
+            name: siteWebRoleName(args.stack, id),
+            path: siteRolePath(args.stack),
+            description: `wp-platform ${args.stack}: the pods of dedicated site ${id} (s3://<bucket>/${media})`,
+            assumeRolePolicy: pulumi.jsonStringify({
+                Version: "2012-10-17",
+                Statement: [
+                    {
+                        Effect: "Allow",
+                        Principal: { Federated: args.platform.oidcProviderArn },
+                        Action: "sts:AssumeRoleWithWebIdentity",
+                        Condition: {
+                            StringEquals: {
+                                [`${issuer}:sub`]: pulumi.interpolate`system:serviceaccount:${args.platform.namespace}:${serviceAccountName}`,
+                                [`${issuer}:aud`]: "sts.amazonaws.com",
+                            },
+                        },
+                    },
+                ],
+            }),
+            tags: siteTags(args),
+        },
+        { parent },
+    );
+    new aws.iam.RolePolicy(
+        siteChildName(name, "web-role-policy"),
+        {
+            role: role.name,
+            policy: pulumi.jsonStringify({
+                Version: "2012-10-17",
+                Statement: [
+                    {
+                        Sid: "SiteMedia",
+                        Effect: "Allow",
+                        Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
+                        Resource: pulumi.interpolate`${args.platform.bucketArn}/${media}*`,
+                    },
+                    {
+                        Sid: "ListSiteMedia",
+                        Effect: "Allow",
+                        Action: "s3:ListBucket",
+                        Resource: args.platform.bucketArn,
+                        Condition: { StringLike: { "s3:prefix": [`${media}*`] } },
+                    },
+                ],
+            }),
+        },
+        { parent },
+    );
+    const serviceAccount = new k8s.core.v1.ServiceAccount(
+        siteChildName(name, "web-service-account"),
+        {
+            metadata: {
+                name: serviceAccountName,
+                namespace: args.platform.namespace,
+                labels: siteLabels(id),
+                annotations: { "eks.amazonaws.com/role-arn": role.arn },
+            },
+            automountServiceAccountToken: false,
+        },
+        { parent },
+    );
+    return serviceAccount.metadata.name;
+}
+
+/**
+ * A dedicated site's blue and green Deployments, HPAs, PDBs and cron runners, built by the function
+ * that builds the shared ones (components/release.ts): the same pod template, with its own names,
+ * ServiceAccount, site index and settings. The site's color serves; the other idles at
+ * `release.idleReplicas`, its cron runner at 0. Its color rolls out after its verify Job.
+ */
+function createDedicatedServing(
+    name: string,
+    args: SiteArgs,
+    own: DedicatedObjects,
+    verify: k8s.batch.v1.Job,
+    parent: pulumi.Resource,
+): Record<Color, k8s.apps.v1.Deployment> {
+    const id = args.site.id;
+    const scope: ServingScope = {
+        child: { name: (child) => siteChildName(name, child), opts: (_child, opts) => opts },
+        names: (color) => ({
+            deployment: siteObjectName(id, color),
+            scaling: siteObjectName(id, color),
+            cronRunner: siteObjectName(id, `cron-${color}`),
+            app: dedicatedApp(id, color),
+            cronApp: siteObjectName(id, `cron-${color}`),
+        }),
+        serviceAccountName: own.serviceAccountName,
+        siteIndex: own.index.metadata.name,
+        settingsSecrets: [own.settings.metadata.name],
+        inUse: (color) => color === args.color,
+        rolloutAfter: (color) => (color === args.color ? [verify, own.index, own.settings] : [own.index, own.settings]),
+    };
+    const deployments = {} as Record<Color, k8s.apps.v1.Deployment>;
+    for (const color of COLORS) deployments[color] = createColorServing(scope, color, args.serving, parent).deployment;
+    return deployments;
 }

@@ -74,7 +74,21 @@ export type SiteObject =
     | "activate-theme"
     | "upgrade-db"
     | "verify"
-    | "flush-caches";
+    | "flush-caches"
+    // A dedicated site's serving objects (components/site.ts): its Deployments, HPAs and PDBs per color
+    // (`<id>.blue`), cron runners (`<id>.cron-blue`), site index, serving settings and ServiceAccount.
+    | Color
+    | `cron-${Color}`
+    | "index"
+    | "serving-settings"
+    | "wordpress";
+
+/**
+ * A dedicated site's Service of a color: `<id>-<color>`. A Service name is a DNS-1035 label, so no
+ * dot: the name ends in `-blue` or `-green`, which fixes the color, and what is left is the id; the
+ * shared Services (`blue`, `green`) hold no hyphen, and no site has a Service of its own otherwise.
+ */
+export const dedicatedServiceName = (id: string, color: Color): string => `${id}-${color}`;
 
 /** The host at which a site answers on the color it is not on, when the stack has a preview domain. */
 export const previewHostname = (id: string, previewDomain: string): string => `${id}.${previewDomain}`;
@@ -83,6 +97,8 @@ export const previewHostname = (id: string, previewDomain: string): string => `$
 export const siteRolePath = (stack: string): string => `/wp-platform/${stack}/sites/`;
 /** `wp.<stack>.<id>`: IAM allows `.` in a role name, a stack name and an id hold none. */
 export const siteRoleName = (stack: string, id: string): string => `wp.${stack}.${id}`;
+/** `wp.<stack>.<id>.web`: a dedicated site's serving pods' role, beside its Jobs' `wp.<stack>.<id>` (an id holds no dot). */
+export const siteWebRoleName = (stack: string, id: string): string => `wp.${stack}.${id}.web`;
 /** `wp.<stack>.<id>`: the site's CloudFront distribution tenant (unique in the account, as the role name is). */
 export const edgeTenantName = (stack: string, id: string): string => `wp.${stack}.${id}`;
 

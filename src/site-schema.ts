@@ -21,6 +21,8 @@ import { suggest, type SuggestRules } from "./diagnostics";
 
 export const SERVICES = ["blue", "green", "active"] as const;
 export type Service = (typeof SERVICES)[number];
+export const ISOLATIONS = ["shared", "dedicated"] as const;
+export type Isolation = (typeof ISOLATIONS)[number];
 
 function typeError(expected: string, requiredHint: string) {
     return (issue: { input?: unknown }): string => {
@@ -168,6 +170,17 @@ export const siteFileSchema = z
                 description: "Which release color serves the site: blue, green, or active (the current color). Default: active.",
                 default: "active",
             }),
+        isolation: z
+            .enum(ISOLATIONS, {
+                error: (issue) => `must be one of ${ISOLATIONS.join(", ")}, not ${describeValue(issue.input)}`,
+            })
+            .optional()
+            .meta({
+                description:
+                    "Which pods serve the site: shared (the fleet's pods of its color) or dedicated (pods, index and settings of its own, " +
+                    "which no other site's pods can read). Default: shared.",
+                default: "shared",
+            }),
     })
     .superRefine(
         (file: unknown, ctx) => {
@@ -206,6 +219,8 @@ const FIELD_SUGGESTING: SuggestRules = {
         canonical: "canonicalHostname",
         color: "service",
         colour: "service",
+        isolated: "isolation",
+        dedicated: "isolation",
         template: "theme",
     },
     // Fewer edits than the key has letters, so that a short key is never "corrected" into any field;

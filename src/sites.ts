@@ -13,13 +13,13 @@ import { locate, location, positionAt, schemaProblems } from "./diagnostics";
 import { describeKind, errorCode, readSiteFile, tooLargeMessage } from "./site-folder";
 import { byLine, displayPath, SiteFileError, type SiteProblem } from "./site-problems";
 import { describeValue, isUnderDomain, MAX_SITE_FILE_BYTES, normalizeDomain, quote } from "./site-rules";
-import { hostnamesHint, type Service, siteFileSchema, unknownFieldMessage } from "./site-schema";
+import { hostnamesHint, type Isolation, type Service, siteFileSchema, unknownFieldMessage } from "./site-schema";
 import { checkNodes, duplicateKeyAt, fieldName, locateKey, oneLine, yamlErrorMessage } from "./site-yaml";
 import { compareText } from "./text";
 
 export { formatSiteProblem, SiteFileError, type SiteProblem } from "./site-problems";
 export { isHostname, isUnderDomain, MAX_SITE_FILE_BYTES, MAX_SITE_ID_LENGTH, RESERVED_SITE_IDS, SITE_ID_PATTERN } from "./site-rules";
-export { SERVICES, type Service, type SiteFile, siteFileSchema } from "./site-schema";
+export { ISOLATIONS, type Isolation, SERVICES, type Service, type SiteFile, siteFileSchema } from "./site-schema";
 export { fieldPosition } from "./site-yaml";
 
 const SITE_FILE_NAME = /\.ya?ml$/i;
@@ -33,6 +33,8 @@ export interface SiteSpec {
     readonly canonicalHostname: string;
     /** Resolved: defaults to "active". */
     readonly service: Service;
+    /** Resolved: defaults to "shared". A dedicated site is served by pods of its own (components/site.ts). */
+    readonly isolation: Isolation;
     /** The file's path as shown in messages. */
     readonly file: string;
 }
@@ -168,6 +170,7 @@ function analyzeText(file: string, text: string): FileAnalysis {
             hostnames: Object.freeze([...site.hostnames]),
             canonicalHostname: site.canonicalHostname ?? site.hostnames[0],
             service: site.service ?? "active",
+            isolation: site.isolation ?? "shared",
             file,
         });
     }

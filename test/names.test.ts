@@ -2,6 +2,8 @@
 // with one URN, Kubernetes refuses two objects of one kind and name in a namespace, AWS two roles
 // or secrets of one name; the mocks refuse none of these, so this test does.
 import { expect } from "chai";
+import { COLORS } from "../src/config";
+import { dedicatedServiceName, deploymentName, serviceName, siteObjectName } from "../src/naming";
 import { RESERVED_SITE_IDS, SITE_ID_PATTERN } from "../src/sites";
 import { type ProgramRun, runProgram, siteFile } from "./support/program";
 import { stackProblems } from "./support/stack-invariants";
@@ -90,6 +92,40 @@ describe("names of any set of valid site ids", () => {
             const matching = databases.filter((db) => grantPatternMatches(grant.inputs.database, db));
             expect(matching, grant.name).to.have.length(1);
         }
+    });
+});
+
+describe("names of dedicated sites (isolation: dedicated), for the same ids", () => {
+    let run: ProgramRun;
+    before(async function () {
+        this.timeout(60000);
+        run = await runProgram({
+            sites: Object.fromEntries(
+                IDS.map((id) => [`${id}.yaml`, siteFile(id, { hostnames: [`${id}.cloud2-stg.example.com`], isolation: "dedicated" })]),
+            ),
+        });
+    });
+
+    it("gives no two (id, color) pairs, and no shared object, one Service name, and every name is a DNS-1035 label", () => {
+        const shared = COLORS.map((color) => serviceName(color));
+        const names = IDS.flatMap((id) => COLORS.map((color) => dedicatedServiceName(id, color)));
+        expect(new Set([...names, ...shared]).size).to.equal(names.length + shared.length);
+        for (const name of names) expect(name).to.match(/^(?=.{1,63}$)[a-z]([-a-z0-9]*[a-z0-9])?$/);
+        const registered = run.ofType("kubernetes:core/v1:Service").map((r) => r.inputs.metadata.name as string);
+        expect([...registered].sort()).to.deep.equal([...names, ...shared].sort());
+    });
+
+    it("gives no two (id, color) pairs, and no shared Deployment, one Deployment, HPA or PDB name", () => {
+        const own = IDS.flatMap((id) => COLORS.flatMap((color) => [siteObjectName(id, color), siteObjectName(id, `cron-${color}`)]));
+        const shared = COLORS.flatMap((color) => [deploymentName(color), `cron-${color}`]);
+        expect(new Set([...own, ...shared]).size).to.equal(own.length + shared.length);
+        expect(run.ofType("kubernetes:apps/v1:Deployment")).to.have.length(own.length + shared.length);
+    });
+
+    it("registers every URN, Kubernetes object and physical name once, within the limits", () => {
+        expect(stackProblems(run, IDS)).to.deep.equal([]);
+        // Two roles per site: its Jobs' and its pods'.
+        expect(run.ofType("aws:iam/role:Role").filter((r) => typeof r.inputs.name === "string")).to.have.length(IDS.length * 2);
     });
 });
 

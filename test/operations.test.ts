@@ -192,6 +192,57 @@ describe("operations", () => {
         expect(shown(diff)).to.deep.equal({ updated: siteIndexOf("beta"), replaced: [] });
     });
 
+    describe("move a site between shared and dedicated (isolation): one edit", () => {
+        // With a preview domain, so both of the site's Ingresses are seen to move.
+        const config = release("blue", D1, D2, { previewDomain: "preview.cloud2-stg.example.com" });
+        const dedicated = { ...FLEET, "alpha.yaml": siteFile("alpha", { isolation: "dedicated" }) };
+        /** Updated in place: its two Ingresses, the shared index and the settings shard that held or holds it. */
+        const touched = sorted([
+            ...siteIndexOf("alpha"),
+            ingress("alpha"),
+            "kubernetes:networking.k8s.io/v1:Ingress::alpha/preview-ingress",
+        ]);
+        /** The site's new serving objects, all of them its own children. */
+        const OWN = sorted([
+            ...["blue", "green"].flatMap((color) => [
+                `kubernetes:apps/v1:Deployment::alpha/${color}-deployment`,
+                `kubernetes:apps/v1:Deployment::alpha/cron-${color}`,
+                `kubernetes:autoscaling/v2:HorizontalPodAutoscaler::alpha/${color}-hpa`,
+                `kubernetes:policy/v1:PodDisruptionBudget::alpha/${color}-pdb`,
+                `kubernetes:core/v1:Service::alpha/${color}-service`,
+            ]),
+            "kubernetes:core/v1:ConfigMap::alpha/index",
+            "kubernetes:core/v1:Secret::alpha/serving-settings",
+            "kubernetes:core/v1:ServiceAccount::alpha/web-service-account",
+            "aws:iam/role:Role::alpha/web-role",
+            "aws:iam/rolePolicy:RolePolicy::alpha/web-role-policy",
+        ]);
+        let shared: ProgramRun;
+        let own: ProgramRun;
+        before(async () => {
+            shared = await runProgram({ config, sites: FLEET });
+            own = await runProgram({ config, sites: dedicated });
+        });
+
+        it("shared -> dedicated: adds its own serving objects, and updates only its Ingresses, the shared index and its shard", () => {
+            const diff = diffRuns(shared, own);
+            expect(diff.removed).to.deep.equal([]);
+            expect(names(diff.added)).to.deep.equal(OWN);
+            // No shared Deployment, HPA or cron runner changes; no Job re-runs: nothing is replaced.
+            expect(shown(diff)).to.deep.equal({ updated: touched, replaced: [] });
+            const backend = (run: ProgramRun) =>
+                run.get("kubernetes:networking.k8s.io/v1:Ingress", "alpha/ingress").inputs.spec.rules[0].http.paths[0].backend.service.name;
+            expect([backend(shared), backend(own)]).to.deep.equal(["blue", "alpha-blue"]);
+        });
+
+        it("dedicated -> shared: removes them again, with the same updates", () => {
+            const diff = diffRuns(own, shared);
+            expect(diff.added).to.deep.equal([]);
+            expect(names(diff.removed)).to.deep.equal(OWN);
+            expect(shown(diff)).to.deep.equal({ updated: touched, replaced: [] });
+        });
+    });
+
     it("change a site's canonical hostname: its install and verify Jobs re-run to set and check home and siteurl, its settings update", async () => {
         const hosts = ["alpha.cloud2-stg.example.com", "www.alpha.cloud2-stg.example.com"];
         const before = await runProgram({

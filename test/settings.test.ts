@@ -11,6 +11,7 @@ const spec = (id: string): SiteSpec =>
         hostnames: [`${id}.cloud2-stg.example.com`],
         canonicalHostname: `${id}.cloud2-stg.example.com`,
         service: "active",
+        isolation: "shared",
         file: `${id}.yaml`,
     }) as SiteSpec;
 const context = {

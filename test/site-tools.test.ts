@@ -99,6 +99,8 @@ describe("site tools", () => {
                     `Bob's | "Shop": yes`,
                     "--service",
                     "green",
+                    "--isolation",
+                    "dedicated",
                     "--canonical",
                     "www.shop.cloud2-stg.example.com",
                 ],
@@ -116,9 +118,10 @@ describe("site tools", () => {
                 hostnames: ["shop.cloud2-stg.example.com", "www.shop.cloud2-stg.example.com"],
                 canonicalHostname: "www.shop.cloud2-stg.example.com",
                 service: "green",
+                isolation: "dedicated",
             });
             const shop = loadSites(dir, { allowedDomains: ["cloud2-stg.example.com"] }).find((s) => s.id === "shop");
-            expect(shop).to.include({ name: `Bob's | "Shop": yes`, theme: "twentytwentytwo", service: "green" });
+            expect(shop).to.include({ name: `Bob's | "Shop": yes`, theme: "twentytwentytwo", service: "green", isolation: "dedicated" });
             expect(shop?.canonicalHostname).to.equal("www.shop.cloud2-stg.example.com");
             const printed = out.join("\n");
             for (const step of [
@@ -288,12 +291,15 @@ describe("site tools", () => {
                 "Shop.cloud2-stg.example.com",
                 "--service",
                 "red",
+                "--isolation",
+                "private",
                 "--canonical",
                 "other.cloud2-stg.example.com",
             ];
             expect(runSiteNew(args, { ...io, root })).to.equal(1);
             const text = err.join("\n");
-            expect(text).to.match(/, 4 problems:/);
+            expect(text).to.match(/, 5 problems:/);
+            expect(text).to.match(/^ {2}isolation \(--isolation\): must be one of shared, dedicated, not the text "private"/m);
             expect(text).to.match(/^ {2}theme \(--theme\): "Astra" is not a WordPress theme slug/m);
             expect(text).to.match(/^ {2}hostnames\[0\] \(--host\): "Shop\.cloud2-stg\.example\.com" must be lowercase/m);
             expect(text).to.match(/^ {2}service \(--service\): must be one of blue, green, active, not the text "red"/m);

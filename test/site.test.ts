@@ -328,12 +328,11 @@ describe("Site", () => {
             const verify = site("kubernetes:batch/v1:Job", "shop/verify");
             const flush = site("kubernetes:batch/v1:Job", "shop/flush-caches");
             expect(container("shop/verify").command).to.deep.equal(["wp", "platform", "verify"]);
-            // It loads the site as a visitor would, through the Service of its color.
+            // It loads the site as a visitor would, from a web server of its own image: no Service URL.
             expect(env("shop/verify")).to.deep.equal({
                 WP_SITE_ID: "shop",
                 WP_SITE_URL: "https://www.shop.cloud2-stg.example.com",
                 WP_THEME: "storefront",
-                WP_PLATFORM_SERVICE_URL: "http://blue.wp-platform.svc.cluster.local",
                 WP_PLATFORM_COLOR: "blue",
             });
             // Before it, the schema upgrade backs the database up into the site's own prefix.

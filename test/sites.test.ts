@@ -90,6 +90,7 @@ describe("loadSites", () => {
                 hostnames: ["alpha.cloud2-stg.example.com"],
                 canonicalHostname: "alpha.cloud2-stg.example.com",
                 service: "active",
+                isolation: "shared",
                 file: shown("alpha.yml"),
             },
             {
@@ -99,6 +100,7 @@ describe("loadSites", () => {
                 hostnames: ["zeta.cloud2-stg.example.com", "www.zeta.example.org"],
                 canonicalHostname: "www.zeta.example.org",
                 service: "green",
+                isolation: "shared",
                 file: shown("zeta.yaml"),
             },
         ] satisfies SiteSpec[]);
@@ -477,6 +479,17 @@ describe("loadSites", () => {
         );
     });
 
+    it("refuses an unknown isolation, and reads dedicated", () => {
+        const dir = sitesDir({ "rrr.yaml": site("rrr", "rrr.example.com", "isolation: private\n") });
+        expectProblem(
+            loadError(dir),
+            { file: path.join(dir, "rrr.yaml"), line: 5, column: 12, field: "isolation" },
+            /must be one of shared, dedicated, not the text "private"/,
+        );
+        const ok = sitesDir({ "rrr.yaml": site("rrr", "rrr.example.com", "isolation: dedicated\n") });
+        expect(loadSites(ok).map((s) => s.isolation)).to.deep.equal(["dedicated"]);
+    });
+
     it("with allowedDomains, accepts hostnames equal to or under one and refuses the others", () => {
         const allowedDomains = ["example.com", "example.org"];
         const good = sitesDir({ "rrr.yaml": site("rrr", "example.com, a.b.example.org") });
@@ -526,6 +539,7 @@ describe("parseSiteFile", () => {
                 hostnames: ["rrr.cloud2-stg.example.com"],
                 canonicalHostname: "rrr.cloud2-stg.example.com",
                 service: "active",
+                isolation: "shared",
                 file: "sites/stg/rrr.yaml",
             },
             problems: [],
@@ -554,7 +568,15 @@ describe("siteFileSchema", () => {
             required: string[];
             additionalProperties: boolean;
         };
-        expect(Object.keys(schema.properties)).to.deep.equal(["id", "name", "theme", "hostnames", "canonicalHostname", "service"]);
+        expect(Object.keys(schema.properties)).to.deep.equal([
+            "id",
+            "name",
+            "theme",
+            "hostnames",
+            "canonicalHostname",
+            "service",
+            "isolation",
+        ]);
         for (const [field, property] of Object.entries(schema.properties)) {
             expect(property.description, field).to.be.a("string").and.not.equal("");
         }

@@ -1,7 +1,8 @@
 // Adds a site: writes <sitesDir>/<id>.yaml for a stack, refusing anything the program would refuse.
 //
 //   npm run site:new -- <id> --stack stg --theme twentytwentythree --host a.example.com [--host ...]
-//                        [--name "Title"] [--service blue|green|active] [--canonical <host>] [--dry-run]
+//                        [--name "Title"] [--service blue|green|active] [--isolation shared|dedicated]
+//                        [--canonical <host>] [--dry-run]
 //
 // The new file is checked by the loader (parseSiteFile, the stack's allowedDomains, then the whole
 // folder plus the new file with loadSites) before it is written; an existing file is never
@@ -35,6 +36,8 @@ export interface NewSite {
     /** The WordPress site title; default: the id. */
     readonly name?: string;
     readonly service?: string;
+    /** shared or dedicated; the file says it only when given. */
+    readonly isolation?: string;
     readonly canonicalHostname?: string;
 }
 
@@ -64,7 +67,8 @@ export function usage(root: string = ROOT): string {
         // usage must print whatever the state of the folder
     }
     return `usage: npm run site:new -- <id> --stack <stack> --theme <slug> --host <hostname> [--host <hostname> ...]
-                          [--name "<title>"] [--service blue|green|active] [--canonical <hostname>] [--dry-run]
+                          [--name "<title>"] [--service blue|green|active] [--isolation shared|dedicated]
+                          [--canonical <hostname>] [--dry-run]
 
 Writes <sitesDir>/<id>.yaml (sites/<stack>/<id>.yaml unless the stack sets wp-platform:sitesDir),
 after checking it as the program will. Never overwrites a file.
@@ -77,6 +81,7 @@ after checking it as the program will. Never overwrites a file.
   --host         a hostname of the site; repeat for several
   --name         the WordPress site title; default: the id
   --service      blue, green or active (default: active, the stack's active color)
+  --isolation    shared or dedicated (default: shared; dedicated: pods, index and settings of its own)
   --canonical    the hostname WordPress redirects to, one of the --host; default: the first --host
   --dry-run      check and print the file, write nothing`;
 }
@@ -91,6 +96,7 @@ export function parseSiteNewArgs(argv: readonly string[]): NewSite & { dryRun: b
             host: { type: "string", multiple: true, needs: "a hostname" },
             name: { type: "string", needs: "a site title" },
             service: { type: "string", needs: "blue, green or active" },
+            isolation: { type: "string", needs: "shared or dedicated" },
             canonical: { type: "string", needs: "a hostname" },
             "dry-run": { type: "boolean" },
         },
@@ -110,6 +116,7 @@ export function parseSiteNewArgs(argv: readonly string[]): NewSite & { dryRun: b
         hostnames: values.host ?? [],
         name: values.name,
         service: values.service,
+        isolation: values.isolation,
         canonicalHostname: values.canonical,
         dryRun: values["dry-run"] === true,
     };
@@ -125,6 +132,7 @@ function siteFields(site: NewSite): Record<string, unknown> {
     };
     if (site.canonicalHostname !== undefined) fields.canonicalHostname = site.canonicalHostname;
     if (site.service !== undefined) fields.service = site.service;
+    if (site.isolation !== undefined) fields.isolation = site.isolation;
     return fields;
 }
 

@@ -64,7 +64,7 @@ final class LibTest extends TestCase {
 	public function test_each_job_names_the_environment_the_program_gives_it(): void {
 		$this->assertSame( array( 'install', 'activate-theme', 'verify', 'flush-caches', 'upgrade-db' ), array_keys( WP_PLATFORM_JOB_ENV ) );
 		$this->assertSame( array( 'WP_SITE_URL', 'WP_SITE_TITLE' ), WP_PLATFORM_JOB_ENV['install'] );
-		$this->assertSame( array( 'WP_SITE_URL', 'WP_THEME', 'WP_PLATFORM_SERVICE_URL' ), WP_PLATFORM_JOB_ENV['verify'] );
+		$this->assertSame( array( 'WP_SITE_URL', 'WP_THEME' ), WP_PLATFORM_JOB_ENV['verify'] );
 		$this->assertSame( array( 'WP_PLATFORM_BACKUP_URL' ), WP_PLATFORM_JOB_ENV['upgrade-db'] );
 	}
 

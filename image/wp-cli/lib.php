@@ -12,7 +12,7 @@ class WP_Platform_Job_Error extends RuntimeException {
 const WP_PLATFORM_JOB_ENV = array(
 	'install'        => array( 'WP_SITE_URL', 'WP_SITE_TITLE' ),
 	'activate-theme' => array( 'WP_THEME' ),
-	'verify'         => array( 'WP_SITE_URL', 'WP_THEME', 'WP_PLATFORM_SERVICE_URL' ),
+	'verify'         => array( 'WP_SITE_URL', 'WP_THEME' ),
 	'flush-caches'   => array(),
 	'upgrade-db'     => array( 'WP_PLATFORM_BACKUP_URL' ),
 );
@@ -125,6 +125,18 @@ function wp_platform_home_request( string $service_url, string $site_url ): arra
 		'url'   => $service . ( $site['path'] ?? '' ) . '/',
 		'host'  => $site['host'] . ( isset( $site['port'] ) ? ':' . $site['port'] : '' ),
 		'proto' => $site['scheme'],
+	);
+}
+
+/**
+ * The site index verify's own web server reads: the site's canonical host alone, served by the
+ * Job's color, so the request goes through the bootstrap exactly as a pod's does.
+ */
+function wp_platform_verify_index( string $site_id, string $site_url, string $color ): string {
+	$host = (string) parse_url( $site_url, PHP_URL_HOST );
+	return json_encode(
+		array( 'hosts' => array( $host => array( 'site' => $site_id, 'secret' => '', 'canonical' => $host, 'color' => $color ) ) ),
+		JSON_UNESCAPED_SLASHES
 	);
 }
 

@@ -6,14 +6,17 @@
  * Each reads only the Job's environment and the site's mounted settings file, which wp-config.php
  * resolves from WP_SITE_ID (the admin password comes from that file, never argv or env). They use
  * WordPress's own API, never send mail, and make no HTTP request but verify's one GET of the site's
- * home through its color's Service (WP_PLATFORM_SERVICE_URL), as a visitor. Output: one line per step
+ * home, as a visitor, from a web server of the Job's own image that it starts on loopback (or,
+ * with WP_PLATFORM_SERVICE_URL, through that URL). Output: one line per step
  * on stdout; on failure one line `Error: <reason>` on stderr and exit 1 (WP-CLI's convention).
  *
  * Environment besides the contract's:
  *   WP_PLATFORM_DB_WAIT_SECONDS  how long install waits for the database to accept the site
  *                                user's TLS connection (default 300; the other Jobs try once)
- *   WP_PLATFORM_SERVICE_URL      verify: the Service of the color under test, e.g.
- *                                http://blue.wp-platform.svc.cluster.local
+ *   WP_PLATFORM_SERVICE_URL      verify, optional: a running web server of the color under test to
+ *                                GET the home page from instead of its own (the program sets none:
+ *                                the color's pods roll out after verify, so they still run the old
+ *                                image, and on a new stack there are none yet)
  *   WP_PLATFORM_BACKUP_URL       upgrade-db: the folder its backup goes to, a path or a stream URL
  *                                (s3://<bucket>/sites/<id>/backups once the S3 wrapper is loaded)
  *
@@ -504,8 +507,13 @@ class WP_Platform_Command extends WP_CLI_Command {
 
 		// The home page as a visitor gets it, through the Service of the color under test: theme
 		// and plugins running for real (not WP_INSTALLING, as this process is), and this site's.
-		$request  = wp_platform_home_request( wp_platform_job_env( 'WP_PLATFORM_SERVICE_URL' ), $url );
-		$response = wp_platform_http_get( $request );
+		$service = getenv( 'WP_PLATFORM_SERVICE_URL' );
+		if ( false !== $service && '' !== $service ) {
+			$request  = wp_platform_home_request( $service, $url );
+			$response = wp_platform_http_get( $request );
+		} else {
+			[ $request, $response ] = wp_platform_get_home_from_own_server( $url );
+		}
 		$problem  = wp_platform_page_problem( $response['status'], $response['headers'], $response['body'], WP_PLATFORM_SITE_ID );
 		$what     = "GET {$request['url']} with Host {$request['host']}";
 		if ( null !== $problem ) {
@@ -556,6 +564,65 @@ class WP_Platform_Command extends WP_CLI_Command {
  *
  * @return array{status: int, headers: array<string, string>, body: string}
  */
+/**
+ * verify's GET of the home page from a web server of this Job's image: PHP's built-in server on a
+ * free loopback port, with the image's docroot and a router that sends every path that is not a
+ * file to index.php, as nginx does. It reads a site index of this site alone (its canonical host,
+ * this Job's color) and the Job's mounted settings, so the request runs the bootstrap, the theme and
+ * the plugins of the image under test, as a visitor's does in a pod. Stopped when the GET is done.
+ *
+ * @return array{0: array{url: string, host: string, proto: string}, 1: array{status: int, headers: array<string, string>, body: string}}
+ */
+function wp_platform_get_home_from_own_server( string $url ): array {
+	$dir = sys_get_temp_dir() . '/wp-platform-verify-' . bin2hex( random_bytes( 6 ) );
+	if ( ! mkdir( $dir, 0700 ) ) {
+		throw new WP_Platform_Job_Error( "home page: cannot make $dir" );
+	}
+	$color = getenv( 'WP_PLATFORM_COLOR' ) ?: 'blue';
+	file_put_contents( "$dir/sites.json", wp_platform_verify_index( WP_PLATFORM_SITE_ID, $url, $color ) );
+	$probe = stream_socket_server( 'tcp://127.0.0.1:0', $errno, $errstr );
+	if ( false === $probe ) {
+		throw new WP_Platform_Job_Error( "home page: no free loopback port: $errstr" );
+	}
+	$port = (int) substr( (string) strrchr( stream_socket_get_name( $probe, false ), ':' ), 1 );
+	fclose( $probe );
+	$env = array_merge(
+		getenv(),
+		array(
+			'WP_PLATFORM_SITE_INDEX' => "$dir/sites.json",
+			'WP_PLATFORM_COLOR'      => $color,
+		)
+	);
+	unset( $env['WP_SITE_ID'] );
+	$command = array( PHP_BINARY, '-S', "127.0.0.1:$port", '-t', rtrim( ABSPATH, '/' ), __DIR__ . '/verify-router.php' );
+	$server  = proc_open( $command, array( 0 => array( 'file', '/dev/null', 'r' ), 1 => array( 'file', "$dir/server.log", 'a' ), 2 => array( 'file', "$dir/server.log", 'a' ) ), $pipes, null, $env );
+	if ( ! is_resource( $server ) ) {
+		throw new WP_Platform_Job_Error( 'home page: cannot start PHP\'s built-in server' );
+	}
+	try {
+		$deadline = microtime( true ) + 10;
+		while ( true ) {
+			$socket = @fsockopen( '127.0.0.1', $port, $errno, $errstr, 0.2 );
+			if ( false !== $socket ) {
+				fclose( $socket );
+				break;
+			}
+			if ( microtime( true ) > $deadline || ! proc_get_status( $server )['running'] ) {
+				throw new WP_Platform_Job_Error( 'home page: PHP\'s built-in server did not start: ' . wp_platform_one_line( (string) @file_get_contents( "$dir/server.log" ) ) );
+			}
+			usleep( 50000 );
+		}
+		$request = wp_platform_home_request( "http://127.0.0.1:$port", $url );
+		return array( $request, wp_platform_http_get( $request ) );
+	} finally {
+		proc_terminate( $server );
+		proc_close( $server );
+		@unlink( "$dir/sites.json" );
+		@unlink( "$dir/server.log" );
+		@rmdir( $dir );
+	}
+}
+
 function wp_platform_http_get( array $request, int $timeout = 30 ): array {
 	$headers = array();
 	$ch      = curl_init( $request['url'] );

@@ -9,7 +9,7 @@ import * as path from "path";
 import { parse } from "yaml";
 import { type Fleet, startFleet } from "../../tools/local/fleet";
 import { findJob, runJob } from "../../tools/local/jobs";
-import { freePort } from "../../tools/local/processes";
+import { freePorts } from "../../tools/local/processes";
 import { plainPing } from "../../tools/local/redis";
 import { get } from "../../tools/local/web";
 
@@ -58,7 +58,7 @@ describe("the object cache on the fleet's Redis (TLS and a password required)", 
         const sitesDir = path.join(stateDir, "sites");
         fs.mkdirSync(sitesDir);
         for (const id of [A, B]) fs.copyFileSync(path.join(FIXTURES, `${id}.yaml`), path.join(sitesDir, `${id}.yaml`));
-        fleet = await startFleet({ stack: STACK, sitesDir, port: await freePort(), stateDir: path.join(stateDir, "state"), fresh: true });
+        fleet = await startFleet({ stack: STACK, sitesDir, port: await freePorts(2), stateDir: path.join(stateDir, "state"), fresh: true });
         fs.chmodSync(fleet.stateDir, 0o755);
         console.log(`      fleet ready in ${((Date.now() - started) / 1000).toFixed(1)}s`);
     });
@@ -74,7 +74,7 @@ describe("the object cache on the fleet's Redis (TLS and a password required)", 
         expect(r.code, `${r.stderr}${r.stdout}`).to.equal(0);
         return r.stdout;
     };
-    const page = (id: string) => get(fleet.port, "/", hostOf(id), { "X-Forwarded-Proto": "https" });
+    const page = (id: string) => get(fleet.portOf(hostOf(id)), "/", hostOf(id), { "X-Forwarded-Proto": "https" });
     const redis = (...args: string[]) => {
         const r = fleet.cache.cli(args);
         expect(r.ok, r.output).to.equal(true);

@@ -12,7 +12,7 @@ import { type Fleet, serverPidFiles, startFleet } from "../../tools/local/fleet"
 import { type JobContext, type JobResult, findJob, runJob } from "../../tools/local/jobs";
 import { type MariaDB, startMariaDB, stopMariaDB } from "../../tools/local/mariadb";
 import { createDatabaseSql } from "../../tools/local/mysql-provider";
-import { Services, freePort } from "../../tools/local/processes";
+import { Services, freePorts } from "../../tools/local/processes";
 import type { SitePlan } from "../../tools/local/program";
 import { AlreadyRunning, findLeftovers } from "../../tools/local/state";
 import { assembleDocroot, get } from "../../tools/local/web";
@@ -69,7 +69,7 @@ describe("the local fleet, end to end", function () {
         // reach PHP-FPM's socket inside (mkdtemp makes a folder only its owner may enter).
         fs.chmodSync(stateDir, 0o755);
         // No cron runner: these tests run (and count on nothing else running) the sites' events.
-        fleet = await startFleet({ stack: STACK, sitesDir: FIXTURES, port: await freePort(), stateDir, fresh: true, cron: false });
+        fleet = await startFleet({ stack: STACK, sitesDir: FIXTURES, port: await freePorts(2), stateDir, fresh: true, cron: false });
         db = fleet.db;
         console.log(`      fleet ready in ${((Date.now() - started) / 1000).toFixed(1)}s`);
     });
@@ -113,7 +113,7 @@ describe("the local fleet, end to end", function () {
             const before = webFiles();
             let error: unknown;
             try {
-                const second = await startFleet({ stack: STACK, sitesDir: FIXTURES, port: await freePort(), stateDir });
+                const second = await startFleet({ stack: STACK, sitesDir: FIXTURES, port: await freePorts(2), stateDir });
                 await second.stop();
             } catch (e) {
                 error = e;
@@ -128,7 +128,7 @@ describe("the local fleet, end to end", function () {
             const services = new Services();
             let error: unknown;
             try {
-                await startMariaDB(services, { dir: stateDir, certs: fleet.certs, port: await freePort() });
+                await startMariaDB(services, { dir: stateDir, certs: fleet.certs, port: await freePorts(2) });
             } catch (e) {
                 error = e;
             } finally {
@@ -150,8 +150,8 @@ describe("the local fleet, end to end", function () {
                         { name: "php-fpm", pid: fpm.child.pid },
                     ],
                 ),
-                { name: "Redis", pid: fleet.cache.service.child.pid },
                 { name: "s3rver", pid: fleet.s3.service.child.pid },
+                { name: "Redis", pid: fleet.cache.service.child.pid },
                 { name: "MariaDB", pid: db.service.child.pid },
             ]);
         });

@@ -11,7 +11,7 @@ import * as os from "os";
 import * as path from "path";
 import { parse } from "yaml";
 import { type Fleet, startFleet } from "../../tools/local/fleet";
-import { freePort } from "../../tools/local/processes";
+import { freePorts } from "../../tools/local/processes";
 import { findJob } from "../../tools/local/jobs";
 import { SECRETS_KEY } from "../../tools/local/secrets";
 import { get, runtimeDirOf } from "../../tools/local/web";
@@ -100,7 +100,7 @@ describe("hardening, end to end", function () {
     before(async function () {
         closed = fs.mkdtempSync(path.join(os.tmpdir(), "wp-e2e-hardening-"));
         stateDir = path.join(closed, "checkout", ".local", STACK);
-        fleet = await startFleet({ stack: STACK, sitesDir: FIXTURES, port: await freePort(), stateDir, fresh: true });
+        fleet = await startFleet({ stack: STACK, sitesDir: FIXTURES, port: await freePorts(2), stateDir, fresh: true });
         const index = Object.values(fleet.plan.serving[0].mounts).find((files) => "sites.json" in files)!["sites.json"];
         hosts = (JSON.parse(index) as { hosts: typeof hosts }).hosts;
     });

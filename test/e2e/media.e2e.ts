@@ -12,7 +12,7 @@ import * as os from "os";
 import * as path from "path";
 import { cleanUpSiteFiles } from "../../components/site-files-cleanup";
 import { type Fleet, startFleet } from "../../tools/local/fleet";
-import { Services, freePort } from "../../tools/local/processes";
+import { Services, freePort, freePorts } from "../../tools/local/processes";
 import { readStack, withDatabaseHost } from "../../tools/local/program";
 import { type Response, get, startWeb } from "../../tools/local/web";
 
@@ -79,7 +79,7 @@ describe("media in each site's S3 prefix, end to end", function () {
     /** The fleet's image environment, for a web server on `port`. */
     const onPort = (port: number) => ({ ...fleet.jobs.imageEnv, local: { ...fleet.jobs.imageEnv.local, WP_PLATFORM_PORT: String(port) } });
     const startFleetHere = async (fresh: boolean): Promise<Fleet> =>
-        startFleet({ stack: STACK, sitesDir: FIXTURES, port: await freePort(), stateDir, fresh });
+        startFleet({ stack: STACK, sitesDir: FIXTURES, port: await freePorts(2), stateDir, fresh });
 
     const connect = (): S3Client => {
         const { endpoint, region, accessKeyId, secretAccessKey } = fleet.s3.s3;
@@ -141,7 +141,8 @@ describe("media in each site's S3 prefix, end to end", function () {
             `${folder}upload-test-150x150.png`,
             `${folder}upload-test-300x225.png`,
         ]);
-        expect(await keys("sites/media-b/")).to.deep.equal([]);
+        // No file of A's under B's prefix (B's own folder markers, made when B renders a page, aside).
+        expect((await keys("sites/media-b/")).filter((k) => !k.endsWith("/"))).to.deep.equal([]);
     });
 
     it("is served by the other web server of the color, which shares no disk with the first, safely", async function () {

@@ -17,10 +17,10 @@ import { type LocalS3, s3PidFile, stackBuckets, startS3 } from "./s3";
 import { localMocks, readSecretsKey, saveSecretsKey } from "./secrets";
 import { LOCK_FILE, type ServerPidFile, lockState, stopLeftovers, writeEndpoints } from "./state";
 import {
-    IMAGE_BIN,
     type Web,
     assembleDocroot,
     imageEnvironment,
+    imageFiles,
     installImageVendor,
     makeRuntimeDir,
     runtimeDirOf,
@@ -199,6 +199,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
             makeRuntimeDir(runtime);
         }
         const ca = readable(certs.ca, "ca.pem");
+        const image = imageFiles(runtime === stateDir ? undefined : runtime);
         const cacheCa = readable(cache.certs.ca, "cache-ca.pem");
         const docroot = assembleDocroot(path.join(runtime, "wordpress"));
         if (runtime !== stateDir) {
@@ -209,7 +210,10 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
         // verify's GET goes through its color's Service (WP_PLATFORM_SERVICE_URL): here the web server
         // of that color, one per color, on port, port + 1.
         const colorUrls = Object.fromEntries(pods.map((pod, i) => [colorOf(pod), `http://127.0.0.1:${port + i}`]));
-        const imageEnv = { ...imageEnvironment({ docroot, ca, port, cacheCa, extra: s3.env }), services: colorUrls };
+        const imageEnv = {
+            ...imageEnvironment({ docroot, ca, port, cacheCa, extra: s3.env, vendorDir: image.vendor }),
+            services: colorUrls,
+        };
         const podsDir = path.join(runtime, "pods");
         const webs: ColorWeb[] = [];
         for (const [i, pod] of pods.entries()) {
@@ -228,7 +232,7 @@ export async function startFleet(options: FleetOptions): Promise<Fleet> {
         }
         const hostColors = indexColors(plan);
         const portOf = (host: string): number => webs.find((w) => w.color === hostColors[host])?.port ?? webs[0].port;
-        const jobs: JobContext = { podsDir, imageEnv, path: [IMAGE_BIN] };
+        const jobs: JobContext = { podsDir, imageEnv, path: [image.bin] };
         if (!options.skipJobs) {
             for (const site of plan.sites) {
                 await runSiteJobs(site, jobs);

@@ -103,6 +103,27 @@ export function freePort(): Promise<number> {
     });
 }
 
+/**
+ * A free port p of 127.0.0.1 whose next `count - 1` ports are free too: the fleet's web servers take
+ * `port`, `port + 1` (one per color).
+ */
+export async function freePorts(count: number): Promise<number> {
+    for (let attempt = 0; attempt < 50; attempt++) {
+        const port = await freePort();
+        if (port + count - 1 > 65535) continue;
+        const rest = await Promise.all(
+            Array.from({ length: count - 1 }, (_, i) =>
+                checkPortFree(port + i + 1, "").then(
+                    () => true,
+                    () => false,
+                ),
+            ),
+        );
+        if (rest.every(Boolean)) return port;
+    }
+    throw new Error(`no ${count} consecutive free ports on 127.0.0.1`);
+}
+
 /** Fails with a clear message when `port` on 127.0.0.1 is taken. */
 export function checkPortFree(port: number, what: string): Promise<void> {
     return new Promise((resolve, reject) => {

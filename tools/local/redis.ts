@@ -13,7 +13,7 @@ import { type Certificates, makeCertificates } from "./certs";
 import { findProgram } from "./mariadb";
 import { type Service, type Services, waitUntil } from "./processes";
 import type { Pod, StackPlan } from "./program";
-import { type ServerPidFile, writeEndpoints } from "./state";
+import { type ServerPidFile, reachableByOthers, writeEndpoints } from "./state";
 
 export interface Redis {
     readonly host: string;
@@ -91,7 +91,7 @@ export async function startRedis(services: Services, options: { stateDir: string
     ];
     fs.writeFileSync(conf, `${lines.join("\n")}\n`, { mode: 0o600 });
     let user: { uid: number; gid: number } | undefined;
-    if (isRoot()) {
+    if (isRoot() && reachableByOthers(path.dirname(dir))) {
         user = unprivilegedUser();
         for (const f of [dir, conf, certs.key, certs.cert, certs.ca]) fs.chownSync(f, user.uid, user.gid);
     }

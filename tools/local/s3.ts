@@ -9,7 +9,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { type Service, type Services, waitUntil } from "./processes";
 import type { StackPlan } from "./program";
-import { type ServerPidFile, writeEndpoints } from "./state";
+import { type ServerPidFile, reachableByOthers, writeEndpoints } from "./state";
 
 export const S3_REGION = "us-east-1";
 
@@ -108,8 +108,9 @@ export async function startS3(
         `${JSON.stringify({ port: options.port, directory: data, buckets: options.buckets, pidFile, ...credentials }, null, 2)}\n`,
         { mode: 0o600 },
     );
-    const user = isRoot() ? { uid: NOBODY, gid: NOBODY } : {};
-    if (isRoot()) chownTree(dir, NOBODY, NOBODY);
+    const drop = isRoot() && reachableByOthers(path.dirname(dir));
+    const user = drop ? { uid: NOBODY, gid: NOBODY } : {};
+    if (drop) chownTree(dir, NOBODY, NOBODY);
     const service = services.start("s3rver", process.execPath, [path.join(__dirname, "s3-server.js"), config], {
         log: path.join(dir, "s3rver.out"),
         ...user,

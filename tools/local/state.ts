@@ -222,3 +222,20 @@ export function writeEndpoints(stateDir: string, entries: Record<string, unknown
     fs.chmodSync(`${file}.tmp`, 0o600);
     fs.renameSync(`${file}.tmp`, file);
 }
+
+/**
+ * Whether a user other than the owner can reach `dir`: every folder from the root down lets others
+ * through (`o+x`). A server the fleet runs as root under another user (Redis, the S3 server) can
+ * only do so when its folder is reachable; from a checkout inside a 0700 folder it runs as the
+ * fleet's own user instead, PHP being the one thing that never runs as root.
+ */
+export function reachableByOthers(dir: string): boolean {
+    for (let d = path.resolve(dir); ; d = path.dirname(d)) {
+        try {
+            if ((fs.statSync(d).mode & 0o001) === 0) return false;
+        } catch {
+            return false;
+        }
+        if (path.dirname(d) === d) return true;
+    }
+}

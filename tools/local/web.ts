@@ -33,6 +33,44 @@ export function installImageVendor(): void {
         const why = (result.stderr || String(result.error)).trim().split("\n").filter(Boolean).pop();
         throw new Error(`composer install in image/ (the image's WP-CLI, from composer.lock) failed: ${why}`);
     }
+    // Some packages' archives hold files of mode 0600: the workers' user must read every one.
+    readableByAll(path.join(IMAGE_DIR, "vendor"));
+}
+
+/** `chmod -R a+rX`: every file readable, every folder enterable, by anyone. */
+export function readableByAll(dir: string): void {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+        const p = path.join(dir, entry.name);
+        if (entry.isSymbolicLink()) continue;
+        const mode = fs.statSync(p).mode;
+        if (entry.isDirectory()) {
+            fs.chmodSync(p, mode | 0o555);
+            readableByAll(p);
+        } else fs.chmodSync(p, mode | 0o444 | (mode & 0o100 ? 0o111 : 0));
+    }
+}
+
+/** The image's WP-CLI and its vendor folder, where the workers' user reads them (web.ts, imageFiles). */
+export interface ImageFiles {
+    /** The folder of the image's `wp`. */
+    readonly bin: string;
+    /** The image's Composer vendor folder (WP-CLI, the AWS SDK). */
+    readonly vendor: string;
+}
+
+/**
+ * The image's WP-CLI files in the checkout, or, when the fleet's workers cannot reach the checkout
+ * (as root, a runtime folder: docs/local.md), a copy of them in `runtime`/image, made at each start.
+ */
+export function imageFiles(runtime?: string): ImageFiles {
+    if (runtime === undefined) return { bin: IMAGE_BIN, vendor: path.join(IMAGE_DIR, "vendor") };
+    const dest = path.join(runtime, "image");
+    fs.rmSync(dest, { recursive: true, force: true });
+    fs.mkdirSync(dest, { recursive: true, mode: 0o755 });
+    for (const part of ["bin", "wp-cli", "wp-cli.yml", "vendor"])
+        fs.cpSync(path.join(IMAGE_DIR, part), path.join(dest, part), { recursive: true });
+    readableByAll(dest);
+    return { bin: path.join(dest, "bin"), vendor: path.join(dest, "vendor") };
 }
 
 /** Where Debian's packages (and the macOS steps of docs/local.md) put WordPress core and its themes. */
@@ -66,6 +104,8 @@ export function imageEnvironment(local: {
     port: number;
     cacheCa?: string;
     extra?: Readonly<Record<string, string>>;
+    /** Where the workers read the image's vendor folder (imageFiles); default image/vendor. */
+    vendorDir?: string;
 }): ImageEnv {
     const dockerfile = fs.readFileSync(path.join(IMAGE_DIR, "Dockerfile"), "utf8").replace(/\\\n/g, " ");
     const defaults: Record<string, string> = {};
@@ -82,7 +122,7 @@ export function imageEnvironment(local: {
             WP_PLATFORM_PORT: String(local.port),
             ...(local.cacheCa ? { WP_PLATFORM_CACHE_CA: local.cacheCa } : {}),
             // The SDK for the media plugin (uploads.php, mu-plugins): image/vendor, from the same lock.
-            WP_PLATFORM_VENDOR_DIR: path.join(IMAGE_DIR, "vendor"),
+            WP_PLATFORM_VENDOR_DIR: local.vendorDir ?? path.join(IMAGE_DIR, "vendor"),
             // The local S3 server (s3.ts), through the SDK's standard environment.
             ...local.extra,
         },
