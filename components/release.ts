@@ -326,6 +326,9 @@ function createCronRunner(scope: ServingScope, color: Color, args: ServingArgs, 
                     spec: {
                         serviceAccountName: scope.serviceAccountName,
                         securityContext: podSecurityContext(args.wordpress.runAsUser),
+                        // On SIGTERM (a rollout, Recreate) the runner starts no site and lets the running
+                        // ones finish: they may take their whole time limit.
+                        terminationGracePeriodSeconds: cron.siteTimeoutSeconds + 30,
                         containers: [
                             {
                                 name: "cron",

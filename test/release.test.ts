@@ -158,6 +158,8 @@ describe("Release", () => {
             expect(cron.inputs.metadata.name).to.equal(`cron-${color}`);
             expect(spec.replicas).to.equal(replicas);
             expect(spec.strategy).to.deep.equal({ type: "Recreate" });
+            // A running site may finish within its time limit after SIGTERM.
+            expect(spec.template.spec.terminationGracePeriodSeconds).to.equal(150);
             const container = spec.template.spec.containers[0];
             expect(container.image).to.equal(`${IMAGE}@${digest}`);
             expect(container.command).to.deep.equal(["wp", "platform", "cron-runner"]);
