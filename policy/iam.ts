@@ -159,7 +159,8 @@ export function siteOfRolePolicy(props: Props, where?: ResourceWhere): { id?: st
 /** What in a policy document reaches beyond the prefix `sites/<id>/` of the bucket. */
 export function beyondSitePrefix(policy: unknown, id: string): string[] {
     const prefix = sitePrefix(id);
-    const objectArn = new RegExp(`^arn:[^:]+:s3:::[^/*?]+/${escapeRegExp(prefix)}\\*$`);
+    // The prefix itself, or a folder within it (a dedicated site's pods: `sites/<id>/uploads/*`).
+    const objectArn = new RegExp(`^arn:[^:]+:s3:::[^/*?]+/${escapeRegExp(prefix)}([^*?]+/)?\\*$`);
     const violations: string[] = [];
     const parsed = statements(policy);
     if (parsed.error) violations.push(`policy ${parsed.error}`);

@@ -208,10 +208,9 @@ describe("a dedicated site", () => {
         expect(new Set(urns).size).to.equal(urns.length);
     });
 
-    // policy/iam.ts (site-role-own-prefix) accepts a site role's object ARN only when it is exactly
-    // `<bucket>/sites/<id>/*`, so it refuses the narrower `sites/<id>/uploads/*` of the pods' role: the
-    // pack needs to accept any object ARN within the prefix. Until it does, that is the one finding.
-    it("passes the policy pack but for its narrower media ARN, which the pack does not yet accept", () => {
+    // site-role-own-prefix accepts a site's object ARNs within its prefix: the pods' role reaches
+    // `sites/<id>/uploads/*`, narrower than the Jobs' `sites/<id>/*`.
+    it("passes every policy of the pack", () => {
         const ingress = JSON.parse(configFor("stg")["wp-platform:ingress"]) as { controllerNamespace: string };
         const stack = run.resources.map((r) => ({
             type: r.type,
@@ -231,9 +230,6 @@ describe("a dedicated site", () => {
                 check.check(stack, { ingressControllerNamespace: ingress.controllerNamespace }).map((v) => `${check.name}: ${v}`),
             ),
         ];
-        expect(violations).to.deep.equal([
-            'site-role-own-prefix: vault/web-role-policy: Allow statement "SiteMedia" reaches objects ' +
-                '"arn:aws:s3:::platform-files-mock/sites/vault/uploads/*" outside sites/vault/* of the bucket',
-        ]);
+        expect(violations).to.deep.equal([]);
     });
 });

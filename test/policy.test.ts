@@ -528,6 +528,14 @@ describe("security baseline (policy/)", () => {
         const listing = (doc: AnyProps) => doc.Statement.find((s: AnyProps) => s.Sid === "ListSitePrefix");
         const bucketArn = "arn:aws:s3:::platform-files-mock";
 
+        it("accepts objects of a folder within the site's prefix, and no wildcard in the middle", () => {
+            expect(check(inPolicy((doc) => (objects(doc).Resource = `${bucketArn}/sites/rrr/uploads/*`)))).to.deep.equal([]);
+            expectReported(
+                check(inPolicy((doc) => (objects(doc).Resource = `${bucketArn}/sites/rrr/*/uploads/*`))),
+                /reaches objects .* outside sites\/rrr\/\*/,
+            );
+        });
+
         it("reports objects of another site, of every site, and of the whole bucket", () => {
             for (const resource of [
                 `${bucketArn}/sites/harbor-cafe/*`,
