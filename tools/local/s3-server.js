@@ -1,7 +1,7 @@
 /* eslint-disable @typescript-eslint/no-require-imports -- run by node directly (tools/local/s3.ts), no TypeScript. */
 // The local fleet's S3 server: s3rver (an S3 API on the file system) on 127.0.0.1, with the
 // stack's buckets and the state folder's own random key pair (s3rver checks that the key exists;
-// it does not check SigV4 signatures: test/s3-signatures.test.ts does, with AWS's signer).
+// it does not check SigV4 signatures: test/e2e/s3-signatures.e2e.ts does, with AWS's signer).
 //
 //   node tools/local/s3-server.js <config.json>
 //

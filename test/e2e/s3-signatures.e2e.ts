@@ -11,10 +11,10 @@ import * as fs from "fs";
 import * as http from "http";
 import * as os from "os";
 import * as path from "path";
-import { Services, freePort } from "../tools/local/processes";
-import { type LocalS3, startS3 } from "../tools/local/s3";
+import { Services, freePort } from "../../tools/local/processes";
+import { type LocalS3, startS3 } from "../../tools/local/s3";
 
-const ROOT = path.resolve(__dirname, "..");
+const ROOT = path.resolve(__dirname, "..", "..");
 const PLUGIN = path.join(ROOT, "image", "wordpress", "wp-content", "mu-plugins", "wp-platform-media.php");
 const BUCKET = "sig-test";
 
