@@ -8,6 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { DatabaseConfig, NetworkConfig, PlatformConfig } from "../src/config";
 import { MEDIA_PATTERN, PLATFORM_TYPE, SERVICE_ACCOUNT, STACK_TAG } from "../src/naming";
+import { irsaTrustPolicy, mediaPolicy } from "../src/iam";
 import { CACHE_TOKEN_LENGTH } from "../src/settings";
 
 export interface PlatformArgs {
@@ -474,27 +475,11 @@ function createWorkloadIdentity(
     provider: k8s.Provider,
     parent: pulumi.Resource,
 ) {
-    const issuer = args.oidcProviderArn.replace(/^.*:oidc-provider\//, "");
     const role = new aws.iam.Role(
         `${name}-workload-role`,
         {
             description: `wp-platform ${args.stack}: WordPress pods and cron runners (IRSA)`,
-            assumeRolePolicy: JSON.stringify({
-                Version: "2012-10-17",
-                Statement: [
-                    {
-                        Effect: "Allow",
-                        Principal: { Federated: args.oidcProviderArn },
-                        Action: "sts:AssumeRoleWithWebIdentity",
-                        Condition: {
-                            StringEquals: {
-                                [`${issuer}:sub`]: `system:serviceaccount:${args.namespace}:${SERVICE_ACCOUNT}`,
-                                [`${issuer}:aud`]: "sts.amazonaws.com",
-                            },
-                        },
-                    },
-                ],
-            }),
+            assumeRolePolicy: irsaTrustPolicy(args.oidcProviderArn, args.namespace, SERVICE_ACCOUNT),
             tags,
         },
         { parent },
@@ -506,24 +491,7 @@ function createWorkloadIdentity(
         `${name}-workload-policy`,
         {
             role: role.name,
-            policy: pulumi.jsonStringify({
-                Version: "2012-10-17",
-                Statement: [
-                    {
-                        Sid: "SiteMedia",
-                        Effect: "Allow",
-                        Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
-                        Resource: pulumi.interpolate`${bucket.arn}/${MEDIA_PATTERN}`,
-                    },
-                    {
-                        Sid: "ListSiteMedia",
-                        Effect: "Allow",
-                        Action: "s3:ListBucket",
-                        Resource: bucket.arn,
-                        Condition: { StringLike: { "s3:prefix": [MEDIA_PATTERN] } },
-                    },
-                ],
-            }),
+            policy: mediaPolicy(bucket.arn, MEDIA_PATTERN),
         },
         { parent },
     );

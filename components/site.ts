@@ -46,6 +46,7 @@ import {
     siteSettings,
 } from "../src/settings";
 import { FILES_TAG, filesLocationTag, siteFilesRecord } from "../src/site-files";
+import { irsaTrustPolicy, mediaPolicy } from "../src/iam";
 import type { SiteSpec } from "../src/sites";
 import type { EdgeTenantTarget } from "./edge";
 import type { CacheEndpoint } from "./platform";
@@ -264,7 +265,6 @@ function createFilesRole(
     parent: pulumi.Resource,
 ): { role: aws.iam.Role; jobsServiceAccount: pulumi.Output<string> } {
     const prefix = sitePrefix(args.site.id);
-    const issuer = oidcIssuer(args.platform.oidcProviderArn);
     const jobsServiceAccount = siteObjectName(args.site.id, "jobs");
     const role = new aws.iam.Role(
         siteChildName(name, "role"),
@@ -274,22 +274,7 @@ function createFilesRole(
             description: `wp-platform ${args.stack}: files of site ${args.site.id} (s3://<bucket>/${prefix})`,
             // Only the site's own Jobs, through their ServiceAccount's web identity: no serving pod, and
             // no other site's Jobs, can take it.
-            assumeRolePolicy: pulumi.jsonStringify({
-                Version: "2012-10-17",
-                Statement: [
-                    {
-                        Effect: "Allow",
-                        Principal: { Federated: args.platform.oidcProviderArn },
-                        Action: "sts:AssumeRoleWithWebIdentity",
-                        Condition: {
-                            StringEquals: {
-                                [`${issuer}:sub`]: pulumi.interpolate`system:serviceaccount:${args.platform.namespace}:${jobsServiceAccount}`,
-                                [`${issuer}:aud`]: "sts.amazonaws.com",
-                            },
-                        },
-                    },
-                ],
-            }),
+            assumeRolePolicy: irsaTrustPolicy(args.platform.oidcProviderArn, args.platform.namespace, jobsServiceAccount),
             // Where the files are, for whoever reads the role in IAM.
             tags: {
                 ...siteTags(args),
@@ -362,11 +347,6 @@ function allowEdgeInvalidation(name: string, role: aws.iam.Role, tenant: aws.clo
         },
         { parent },
     );
-}
-
-/** `oidc.eks.<region>.amazonaws.com/id/<id>`: the issuer, as IAM condition keys name it. */
-function oidcIssuer(providerArn: string): string {
-    return providerArn.replace(/^.*:oidc-provider\//, "");
 }
 
 function siteTags(args: SiteArgs): Record<string, string> {
@@ -727,7 +707,6 @@ function createDedicatedObjects(name: string, args: SiteArgs, settings: pulumi.O
 function createWebRole(name: string, args: SiteArgs, parent: pulumi.Resource): pulumi.Output<string> {
     const id = args.site.id;
     const media = siteMediaPrefix(id);
-    const issuer = oidcIssuer(args.platform.oidcProviderArn);
     const serviceAccountName = siteObjectName(id, "wordpress");
     const role = new aws.iam.Role(
         siteChildName(name, "web-role"),
@@ -735,22 +714,7 @@ function createWebRole(name: string, args: SiteArgs, parent: pulumi.Resource): p
             name: siteWebRoleName(args.stack, id),
             path: siteRolePath(args.stack),
             description: `wp-platform ${args.stack}: the pods of dedicated site ${id} (s3://<bucket>/${media})`,
-            assumeRolePolicy: pulumi.jsonStringify({
-                Version: "2012-10-17",
-                Statement: [
-                    {
-                        Effect: "Allow",
-                        Principal: { Federated: args.platform.oidcProviderArn },
-                        Action: "sts:AssumeRoleWithWebIdentity",
-                        Condition: {
-                            StringEquals: {
-                                [`${issuer}:sub`]: pulumi.interpolate`system:serviceaccount:${args.platform.namespace}:${serviceAccountName}`,
-                                [`${issuer}:aud`]: "sts.amazonaws.com",
-                            },
-                        },
-                    },
-                ],
-            }),
+            assumeRolePolicy: irsaTrustPolicy(args.platform.oidcProviderArn, args.platform.namespace, serviceAccountName),
             tags: siteTags(args),
         },
         { parent },
@@ -759,24 +723,7 @@ function createWebRole(name: string, args: SiteArgs, parent: pulumi.Resource): p
         siteChildName(name, "web-role-policy"),
         {
             role: role.name,
-            policy: pulumi.jsonStringify({
-                Version: "2012-10-17",
-                Statement: [
-                    {
-                        Sid: "SiteMedia",
-                        Effect: "Allow",
-                        Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
-                        Resource: pulumi.interpolate`${args.platform.bucketArn}/${media}*`,
-                    },
-                    {
-                        Sid: "ListSiteMedia",
-                        Effect: "Allow",
-                        Action: "s3:ListBucket",
-                        Resource: args.platform.bucketArn,
-                        Condition: { StringLike: { "s3:prefix": [`${media}*`] } },
-                    },
-                ],
-            }),
+            policy: mediaPolicy(args.platform.bucketArn, `${media}*`),
         },
         { parent },
     );
