@@ -218,3 +218,30 @@ function wp_platform_sql_value( ?string $value, int $type, int $charsetnr, calla
 	}
 	return "'" . $escape( $value ) . "'";
 }
+
+/**
+ * Invalidates every cached path of the site's CloudFront distribution tenant (flush-caches, when
+ * the stack has an edge): `$client` a CloudFront client of the AWS SDK (credentials from the Job's
+ * web identity: its role may invalidate this one tenant). Returns the invalidation's id and status.
+ *
+ * @param object $client an Aws\CloudFront\CloudFrontClient, or anything with that method
+ * @return array{id: string, status: string}
+ */
+function wp_platform_invalidate_tenant( $client, string $tenant_id, string $site_id, ?int $now = null ): array {
+	$result = $client->createInvalidationForDistributionTenant(
+		array(
+			'Id'                => $tenant_id,
+			'InvalidationBatch' => array(
+				'Paths'           => array( 'Quantity' => 1, 'Items' => array( '/*' ) ),
+				// One a flush: CloudFront takes a repeated reference for a repeated request.
+				'CallerReference' => "wp-platform-$site_id-" . ( $now ?? time() ) . '-' . bin2hex( random_bytes( 4 ) ),
+			),
+		)
+	);
+	$invalidation = $result['Invalidation'] ?? array();
+	return array(
+		'id'     => (string) ( $invalidation['Id'] ?? '' ),
+		'status' => (string) ( $invalidation['Status'] ?? '' ),
+	);
+}
+

@@ -249,7 +249,8 @@ class WP_Platform_Command extends WP_CLI_Command {
 	}
 
 	/**
-	 * Flushes the site's object cache and deletes its transients.
+	 * Flushes the site's object cache, deletes its transients, and with an edge invalidates the
+	 * site's distribution tenant.
 	 *
 	 * @subcommand flush-caches
 	 */
@@ -271,6 +272,20 @@ class WP_Platform_Command extends WP_CLI_Command {
 				);
 				wp_platform_throw_db_errors( $since, 'transients' );
 				wp_platform_say( "transients: $deleted rows deleted" );
+				// The edge's copies too, when the stack has one: the site's own tenant, every path.
+				$tenant = getenv( 'WP_PLATFORM_EDGE_TENANT_ID' );
+				if ( false === $tenant || '' === $tenant ) {
+					wp_platform_say( 'edge: none (the stack has no edge)' );
+				} else {
+					try {
+						// CloudFront's API is global, in us-east-1; the SDK is WP-CLI's own vendor folder.
+						$client = new Aws\CloudFront\CloudFrontClient( array( 'version' => '2020-05-31', 'region' => 'us-east-1' ) );
+						$done   = wp_platform_invalidate_tenant( $client, $tenant, WP_PLATFORM_SITE_ID );
+					} catch ( Exception $e ) {
+						throw new WP_Platform_Job_Error( "edge: invalidating tenant $tenant failed: " . wp_platform_one_line( $e->getMessage() ) );
+					}
+					wp_platform_say( "edge: invalidation {$done['id']} of tenant $tenant (/*): {$done['status']}" );
+				}
 				$this->ok();
 			}
 		);

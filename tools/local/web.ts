@@ -123,6 +123,8 @@ export function imageEnvironment(local: {
             ...(local.cacheCa ? { WP_PLATFORM_CACHE_CA: local.cacheCa } : {}),
             // The SDK for the media plugin (uploads.php, mu-plugins): image/vendor, from the same lock.
             WP_PLATFORM_VENDOR_DIR: local.vendorDir ?? path.join(IMAGE_DIR, "vendor"),
+            // No edge here: the cache flush has no CloudFront tenant to invalidate.
+            WP_PLATFORM_EDGE_TENANT_ID: "",
             // The local S3 server (s3.ts), through the SDK's standard environment.
             ...local.extra,
         },
