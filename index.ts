@@ -1,7 +1,8 @@
 // wp-platform: a fleet of WordPress sites, one YAML file per site under the stack's sitesDir.
 // Reads like a table of contents: config, sites, then the components in the order the engine needs
-// them (the platform; the colors' Services; one Site per file; the site index; the colors'
-// Deployments, after their sites' verify Jobs; what runs after a rollout), then the outputs.
+// them (the platform; the edge; the namespace's network walls; the colors' Services; one Site per
+// file; the site index; the colors' Deployments, after their sites' verify Jobs; what runs after a
+// rollout), then the outputs.
 import * as pulumi from "@pulumi/pulumi";
 import { ColorServices } from "./components/color-services";
 import { Edge } from "./components/edge";
