@@ -265,6 +265,18 @@ const DB_HOST_KEY = "WORDPRESS_DB_HOST";
 export function withDatabaseHost(plan: StackPlan, address: string): StackPlan {
     const isRds = (value: unknown) =>
         value === plan.databaseHost || (typeof value === "string" && value.startsWith(`${plan.databaseHost}:`));
+    return withSettings(plan, (values) => (isRds(values[DB_HOST_KEY]) ? { ...values, [DB_HOST_KEY]: address } : undefined));
+}
+
+/**
+ * The plan with `edit` applied to every pod's and Job's environment and to every settings file they
+ * mount (a file that is a JSON object): what `npm run local` changes of the cloud's values. `edit`
+ * returns undefined to leave one as it is; it only ever sets strings, so an environment stays one.
+ */
+export function withSettings(
+    plan: StackPlan,
+    edit: (values: Readonly<Record<string, unknown>>) => Record<string, unknown> | undefined,
+): StackPlan {
     const file = (content: string): string => {
         let parsed: unknown;
         try {
@@ -272,12 +284,13 @@ export function withDatabaseHost(plan: StackPlan, address: string): StackPlan {
         } catch {
             return content;
         }
-        if (typeof parsed !== "object" || parsed === null || !isRds((parsed as Record<string, unknown>)[DB_HOST_KEY])) return content;
-        return JSON.stringify({ ...parsed, [DB_HOST_KEY]: address });
+        if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return content;
+        const edited = edit(parsed as Record<string, unknown>);
+        return edited === undefined ? content : JSON.stringify(edited);
     };
     const pod = <P extends Pod>(p: P): P => ({
         ...p,
-        env: Object.fromEntries(Object.entries(p.env).map(([k, v]) => [k, k === DB_HOST_KEY && isRds(v) ? address : v])),
+        env: (edit(p.env) as Record<string, string> | undefined) ?? p.env,
         mounts: Object.fromEntries(
             Object.entries(p.mounts).map(([m, files]) => [m, Object.fromEntries(Object.entries(files).map(([f, c]) => [f, file(c)]))]),
         ),

@@ -12,7 +12,7 @@ import * as path from "path";
 import { type Certificates, makeCertificates } from "./certs";
 import { findProgram } from "./mariadb";
 import { type Service, type Services, waitUntil } from "./processes";
-import type { Pod, StackPlan } from "./program";
+import { type StackPlan, withSettings } from "./program";
 import { type ServerPidFile, reachableByOthers, writeEndpoints } from "./state";
 
 export interface Redis {
@@ -154,25 +154,7 @@ export function withCacheEndpoint(plan: StackPlan, cacheHost: string | undefined
         WP_REDIS_PORT: String(local.port),
         WP_REDIS_PASSWORD: local.password,
     };
-    const file = (content: string): string => {
-        let parsed: unknown;
-        try {
-            parsed = JSON.parse(content);
-        } catch {
-            return content;
-        }
-        if (typeof parsed !== "object" || parsed === null || (parsed as Record<string, unknown>).WP_REDIS_HOST !== cacheHost)
-            return content;
-        return JSON.stringify({ ...parsed, ...values });
-    };
-    const pod = <P extends Pod>(p: P): P => ({
-        ...p,
-        env: p.env.WP_REDIS_HOST === cacheHost ? { ...p.env, ...values } : p.env,
-        mounts: Object.fromEntries(
-            Object.entries(p.mounts).map(([m, files]) => [m, Object.fromEntries(Object.entries(files).map(([f, c]) => [f, file(c)]))]),
-        ),
-    });
-    return { ...plan, sites: plan.sites.map((s) => ({ ...s, jobs: s.jobs.map(pod) })), serving: plan.serving.map(pod) };
+    return withSettings(plan, (settings) => (settings.WP_REDIS_HOST === cacheHost ? { ...settings, ...values } : undefined));
 }
 
 /** Adds the cache to `<state>/endpoints.json` (0600: it holds the password), keeping what else it holds. */
