@@ -317,9 +317,11 @@ export function nextSteps(plan: SitePlan, stack: string): string {
   2. Push and open a pull request. CI checks the site files and comments \`pulumi preview --stack ${stack}\`
      on it; to preview from here: pulumi preview --stack ${stack}
   3. The preview should show only creates under the new wp-platform:index:Site "${id}" (its database,
-     user and grant, passwords and salts, Secrets Manager and Kubernetes secrets, IAM role and policy,
-     the install, activate-theme, verify and flush-caches Jobs, its Ingress and, where the stack sets
-     release.previewDomain, its preview Ingress), plus two updates in place: the site-index ConfigMap, which gains the site's hostnames, and the Secret
+     user and grant, passwords and salts, Secrets Manager and Kubernetes secrets, IAM role and policy
+     and the Jobs' ServiceAccount, the install, activate-theme, upgrade-db, verify and flush-caches Jobs,
+     its Ingress and, where the stack sets release.previewDomain, its preview Ingress; with an edge, its
+     distribution tenant, the policy to invalidate it and, with a Route 53 zone, its DNS records),
+     plus two updates in place: the site-index ConfigMap, which gains the site's hostnames, and the Secret
      site-index-settings-${shard} (Kubernetes name ${settingsSecretName(shard)}), which gains the site's settings.
      No replace, no delete, no other site: if the preview shows any, stop and find out why before merging.
   4. ${deploy}`;
